@@ -1,0 +1,11 @@
+with orders as (
+    select * from {{ ref('stg_orders') }}
+)
+
+select
+    customer_id,
+    cast(date_trunc('month', order_date) as date) as month,
+    count(*) as orders,
+    round(sum(amount), 2) as revenue
+from orders
+group by all

@@ -1,0 +1,30 @@
+with customers as (
+    select * from {{ ref('stg_customers') }}
+),
+
+orders as (
+    select * from {{ ref('stg_orders') }}
+),
+
+order_totals as (
+    select
+        customer_id,
+        count(*) as total_orders,
+        sum(amount) as total_spent,
+        min(order_date) as first_order,
+        max(order_date) as last_order
+    from orders
+    group by customer_id
+)
+
+select
+    customers.customer_id,
+    customers.name,
+    customers.tier,
+    coalesce(order_totals.total_orders, 0) as total_orders,
+    round(coalesce(order_totals.total_spent, 0), 2) as total_spent,
+    round(order_totals.total_spent / order_totals.total_orders, 2) as avg_order_value,
+    order_totals.first_order,
+    order_totals.last_order
+from customers
+left join order_totals on customers.customer_id = order_totals.customer_id

@@ -1,0 +1,12 @@
+with orders as (
+    select * from {{ ref('stg_orders') }}
+)
+
+select
+    product_id,
+    cast(date_trunc('month', order_date) as date) as month,
+    count(*) as orders,
+    cast(sum(quantity) as bigint) as units_sold,
+    round(sum(amount), 2) as revenue
+from orders
+group by all

@@ -1,0 +1,6 @@
+-- Raw products rows that did not pass staging, exactly as received (as text), with the reason.
+select
+    {{ rejected_columns('products') }}
+    reason
+from {{ ref('checked_products') }}
+where reason is not null

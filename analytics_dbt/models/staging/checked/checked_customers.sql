@@ -1,0 +1,31 @@
+-- Every raw customer row, typed, with the reason it is rejected (null when it is staged).
+with source as (
+    select * from {{ source('raw', 'customers') }}
+),
+
+typed as (
+    select {{ typed_raw_columns('customers') }}
+    from source
+),
+
+normalised as (
+    select * replace (lower(trim(tier)) as tier)
+    from typed
+),
+
+row_problems as (
+    select
+        *,
+        nullif(concat_ws('; ',
+            {{ cast_failures('customers') }}
+            case when raw_customer_id is null then 'customer_id is null' end,
+            case when tier not in ('basic', 'premium') then 'tier is not basic or premium' end,
+            case when raw_tier is null then 'tier is null' end
+        ), '') as problems
+    from normalised
+)
+
+select * from (
+    {{ keep_one_per_key('row_problems', 'customer_id', 'signup_date, name, email, tier',
+        'duplicate customer_id: another row with this customer_id was kept') }}
+)

@@ -1,0 +1,43 @@
+"""`python -m datagen --orders N`: write the raw landing files into $WAREHOUSE_DIR/raw/."""
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from warehouse_paths import raw_dir
+
+from datagen.generate import FORMATS, Sizes, generate
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m datagen", description=__doc__)
+    parser.add_argument("--orders", type=int, default=100_000, help="order rows (default: %(default)s)")
+    parser.add_argument("--customers", type=int, help="customers (default: orders / 25)")
+    parser.add_argument("--products", type=int, help="products (default: orders / 500, 50 to 5,000)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--bad-rate", type=float, default=0.002,
+                        help="share of rows broken on purpose, per kind of problem (default: %(default)s)")
+    parser.add_argument("--format", choices=FORMATS, default="parquet")
+    parser.add_argument("--end-date", type=date.fromisoformat, default=date(2025, 6, 30),
+                        help="last day of the data (default: %(default)s)")
+    parser.add_argument("--years", type=int, default=3, help="years of history (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None, help="directory (default: $WAREHOUSE_DIR/raw)")
+    args = parser.parse_args(argv)
+
+    out = args.out or raw_dir()
+    sizes = Sizes.for_orders(args.orders, args.customers, args.products)
+    print(f"generating {sizes.orders:,} orders, {sizes.customers:,} customers, {sizes.products:,} products "
+          f"(seed {args.seed}) into {out}", file=sys.stderr)
+    summary = generate(out, sizes, seed=args.seed, bad_rate=args.bad_rate, fmt=args.format,
+                       end=args.end_date, years=args.years,
+                       progress=lambda line: print(line, file=sys.stderr, flush=True))
+    for table, path in summary.files.items():
+        broken = sum(summary.broken[table].values())
+        print(f"  {path}: {summary.rows[table]:,} rows, {broken:,} broken on purpose", file=sys.stderr)
+    print(f"done in {summary.seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
