@@ -5,9 +5,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from warehouse_paths import raw_dir
-
 from datagen.generate import FORMATS, Sizes, generate
+from warehouse_paths import raw_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,22 +15,49 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, help="customers (default: orders / 25)")
     parser.add_argument("--products", type=int, help="products (default: orders / 500, 50 to 5,000)")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--bad-rate", type=float, default=0.002,
-                        help="share of rows broken on purpose, per kind of problem (default: %(default)s)")
+    parser.add_argument(
+        "--bad-rate",
+        type=float,
+        default=0.002,
+        help="share of rows broken on purpose, per kind of problem (default: %(default)s)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="parquet")
-    parser.add_argument("--end-date", type=date.fromisoformat, default=date(2025, 6, 30),
-                        help="last day of the data (default: %(default)s)")
+    parser.add_argument(
+        "--end-date",
+        type=date.fromisoformat,
+        default=date(2025, 6, 30),
+        help="last day of the data (default: %(default)s)",
+    )
     parser.add_argument("--years", type=int, default=3, help="years of history (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=None, help="directory (default: $WAREHOUSE_DIR/raw)")
+    parser.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing when the directory already holds raw files (e.g. ones you brought)",
+    )
     args = parser.parse_args(argv)
 
     out = args.out or raw_dir()
+    existing = sorted(p.name for fmt in FORMATS for p in out.glob(f"*.{fmt}")) if out.is_dir() else []
+    if args.if_empty and existing:
+        print(f"raw files already in {out} ({', '.join(existing)}): not generating", file=sys.stderr)
+        return 0
     sizes = Sizes.for_orders(args.orders, args.customers, args.products)
-    print(f"generating {sizes.orders:,} orders, {sizes.customers:,} customers, {sizes.products:,} products "
-          f"(seed {args.seed}) into {out}", file=sys.stderr)
-    summary = generate(out, sizes, seed=args.seed, bad_rate=args.bad_rate, fmt=args.format,
-                       end=args.end_date, years=args.years,
-                       progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(
+        f"generating {sizes.orders:,} orders, {sizes.customers:,} customers, {sizes.products:,} products "
+        f"(seed {args.seed}) into {out}",
+        file=sys.stderr,
+    )
+    summary = generate(
+        out,
+        sizes,
+        seed=args.seed,
+        bad_rate=args.bad_rate,
+        fmt=args.format,
+        end=args.end_date,
+        years=args.years,
+        progress=lambda line: print(line, file=sys.stderr, flush=True),
+    )
     for table, path in summary.files.items():
         broken = sum(summary.broken[table].values())
         print(f"  {path}: {summary.rows[table]:,} rows, {broken:,} broken on purpose", file=sys.stderr)

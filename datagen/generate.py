@@ -27,16 +27,33 @@ FORMATS = ("parquet", "csv")
 # The raw-file contract (analytics_dbt/models/staging/_raw__sources.yml), as Arrow types.
 SCHEMAS = {
     "customers": pa.schema(
-        [("customer_id", pa.int64()), ("name", pa.string()), ("email", pa.string()),
-         ("signup_date", pa.date32()), ("tier", pa.string())]
+        [
+            ("customer_id", pa.int64()),
+            ("name", pa.string()),
+            ("email", pa.string()),
+            ("signup_date", pa.date32()),
+            ("tier", pa.string()),
+        ]
     ),
     "products": pa.schema(
-        [("product_id", pa.int64()), ("product", pa.string()), ("category", pa.string()),
-         ("cost", pa.float64()), ("retail_price", pa.float64()), ("supplier", pa.string())]
+        [
+            ("product_id", pa.int64()),
+            ("product", pa.string()),
+            ("category", pa.string()),
+            ("cost", pa.float64()),
+            ("retail_price", pa.float64()),
+            ("supplier", pa.string()),
+        ]
     ),
     "orders": pa.schema(
-        [("order_id", pa.int64()), ("customer_id", pa.int64()), ("product_id", pa.int64()),
-         ("quantity", pa.int32()), ("price", pa.float64()), ("order_date", pa.date32())]
+        [
+            ("order_id", pa.int64()),
+            ("customer_id", pa.int64()),
+            ("product_id", pa.int64()),
+            ("quantity", pa.int32()),
+            ("price", pa.float64()),
+            ("order_date", pa.date32()),
+        ]
     ),
 }
 
@@ -44,8 +61,13 @@ SCHEMAS = {
 CUSTOMER_FAULTS = ("null_customer_id", "duplicate_customer_id", "bad_tier")
 PRODUCT_FAULTS = ("null_product_id", "duplicate_product_id", "negative_cost")
 ORDER_FAULTS = (
-    "null_customer_id", "unknown_customer_id", "unknown_product_id", "non_positive_quantity",
-    "negative_price", "null_order_date", "duplicate_order_id",
+    "null_customer_id",
+    "unknown_customer_id",
+    "unknown_product_id",
+    "non_positive_quantity",
+    "negative_price",
+    "null_order_date",
+    "duplicate_order_id",
 )
 
 
@@ -79,14 +101,19 @@ def broken_count(rows: int, rate: float) -> int:
     return 0 if rate <= 0 or rows < 10 else max(1, round(rows * rate))
 
 
-def pick_disjoint(rng: np.random.Generator, rows: int, kinds: tuple[str, ...], per_kind: int,
-                  candidates: np.ndarray | None = None) -> dict:
+def pick_disjoint(
+    rng: np.random.Generator,
+    rows: int,
+    kinds: tuple[str, ...],
+    per_kind: int,
+    candidates: np.ndarray | None = None,
+) -> dict:
     """Distinct row positions (among `candidates`, default all) for each kind of fault, `per_kind` each,
     fewer if the table is tiny."""
     candidates = np.arange(rows) if candidates is None else candidates
     per_kind = min(per_kind, len(candidates) // (2 * len(kinds)))
     chosen = rng.choice(candidates, size=per_kind * len(kinds), replace=False)
-    return {kind: chosen[i * per_kind:(i + 1) * per_kind] for i, kind in enumerate(kinds)}
+    return {kind: chosen[i * per_kind : (i + 1) * per_kind] for i, kind in enumerate(kinds)}
 
 
 def day_weights(start: date, days: int) -> np.ndarray:
@@ -142,8 +169,10 @@ class Generator:
         first = np.array(FIRST_NAMES)[rng.integers(0, len(FIRST_NAMES), n)]
         last = np.array(LAST_NAMES)[rng.integers(0, len(LAST_NAMES), n)]
         name = np.char.add(np.char.add(first, " "), last)
-        email = np.char.add(np.char.add(np.char.lower(np.char.add(np.char.add(first, "."), last)), ids.astype(str)),
-                            "@example.com")
+        email = np.char.add(
+            np.char.add(np.char.lower(np.char.add(np.char.add(first, "."), last)), ids.astype(str)),
+            "@example.com",
+        )
         signup = np.datetime64(self.start) + self.signup
         tier = np.where(self.premium, "premium", "basic").astype(object)
         id_null = np.zeros(n, bool)
@@ -152,14 +181,20 @@ class Generator:
         id_null[faults["null_customer_id"]] = True
         tier[faults["bad_tier"]] = "gold"
         table = pa.table(
-            {"customer_id": pa.array(ids, mask=id_null), "name": name, "email": email,
-             "signup_date": signup, "tier": tier.astype(str)},
+            {
+                "customer_id": pa.array(ids, mask=id_null),
+                "name": name,
+                "email": email,
+                "signup_date": signup,
+                "tier": tier.astype(str),
+            },
             schema=SCHEMAS["customers"],
         )
         # A duplicate is a second row for an existing id, as a CRM re-import would send.
         copies = faults["duplicate_customer_id"]
         duplicates = table.take(copies).set_column(
-            4, "tier", pa.array(np.where(self.premium[copies], "basic", "premium")))
+            4, "tier", pa.array(np.where(self.premium[copies], "basic", "premium"))
+        )
         return pa.concat_tables([table, duplicates]), {k: len(v) for k, v in faults.items()}
 
     def products(self) -> tuple[pa.Table, dict[str, int]]:
@@ -180,13 +215,20 @@ class Generator:
         id_null[faults["null_product_id"]] = True
         cost[faults["negative_cost"]] *= -1
         table = pa.table(
-            {"product_id": pa.array(ids, mask=id_null), "product": product, "category": category,
-             "cost": cost, "retail_price": self.retail_price, "supplier": supplier},
+            {
+                "product_id": pa.array(ids, mask=id_null),
+                "product": product,
+                "category": category,
+                "cost": cost,
+                "retail_price": self.retail_price,
+                "supplier": supplier,
+            },
             schema=SCHEMAS["products"],
         )
         copies = faults["duplicate_product_id"]
         duplicates = table.take(copies).set_column(
-            4, "retail_price", pa.array(np.round(self.retail_price[copies] * 1.1, 2)))
+            4, "retail_price", pa.array(np.round(self.retail_price[copies] * 1.1, 2))
+        )
         return pa.concat_tables([table, duplicates]), {k: len(v) for k, v in faults.items()}
 
     # --- orders: large, made chunk by chunk ---------------------------------------------------------------
@@ -199,8 +241,9 @@ class Generator:
         lo, hi = self.day_cdf[self.signup[customer]], self.day_cdf[self.last_active[customer] + 1]
         day = np.searchsorted(self.day_cdf, lo + rng.random(rows) * (hi - lo), side="right") - 1
         day = np.clip(day, self.signup[customer], self.last_active[customer])
-        product = np.minimum(np.searchsorted(self.product_cdf, rng.random(rows), side="right"),
-                             self.sizes.products - 1)
+        product = np.minimum(
+            np.searchsorted(self.product_cdf, rng.random(rows), side="right"), self.sizes.products - 1
+        )
         quantity = np.minimum(rng.geometric(0.55, rows), 20).astype(np.int32)
         discount = rng.choice(np.array([1.0, 0.9, 0.8]), rows, p=[0.7, 0.2, 0.1])
         price = np.round(self.retail_price[product] * discount, 2)
@@ -213,10 +256,12 @@ class Generator:
 
         faults = pick_disjoint(rng, rows, ORDER_FAULTS, broken_count(rows, self.bad_rate))
         customer_null[faults["null_customer_id"]] = True
-        customer_id[faults["unknown_customer_id"]] = self.sizes.customers + 1 + rng.integers(0, 1000, len(
-            faults["unknown_customer_id"]))
-        product_id[faults["unknown_product_id"]] = self.sizes.products + 1 + rng.integers(0, 1000, len(
-            faults["unknown_product_id"]))
+        customer_id[faults["unknown_customer_id"]] = (
+            self.sizes.customers + 1 + rng.integers(0, 1000, len(faults["unknown_customer_id"]))
+        )
+        product_id[faults["unknown_product_id"]] = (
+            self.sizes.products + 1 + rng.integers(0, 1000, len(faults["unknown_product_id"]))
+        )
         quantity[faults["non_positive_quantity"]] = -rng.integers(0, 3, len(faults["non_positive_quantity"]))
         price[faults["negative_price"]] *= -1
         date_null[faults["null_order_date"]] = True
@@ -227,9 +272,14 @@ class Generator:
             order_id[duplicates] = order_id[rng.choice(valid, len(duplicates), replace=False)]
 
         table = pa.table(
-            {"order_id": order_id, "customer_id": pa.array(customer_id, mask=customer_null),
-             "product_id": product_id, "quantity": quantity, "price": price,
-             "order_date": pa.array(np.datetime64(self.start) + day, mask=date_null)},
+            {
+                "order_id": order_id,
+                "customer_id": pa.array(customer_id, mask=customer_null),
+                "product_id": product_id,
+                "quantity": quantity,
+                "price": price,
+                "order_date": pa.array(np.datetime64(self.start) + day, mask=date_null),
+            },
             schema=SCHEMAS["orders"],
         )
         return table, {k: len(v) for k, v in faults.items()}
@@ -244,8 +294,11 @@ class RawFileWriter:
         self.path = directory / f"{table}.{fmt}"
         self.partial = directory / f".{table}.{fmt}.partial"
         self.schema, self.fmt = SCHEMAS[table], fmt
-        self.writer = (pq.ParquetWriter(self.partial, self.schema) if fmt == "parquet"
-                       else pacsv.CSVWriter(self.partial, self.schema))
+        self.writer = (
+            pq.ParquetWriter(self.partial, self.schema)
+            if fmt == "parquet"
+            else pacsv.CSVWriter(self.partial, self.schema)
+        )
 
     def write(self, table: pa.Table) -> None:
         self.writer.write_table(table)
@@ -260,9 +313,16 @@ class RawFileWriter:
         return self.path
 
 
-def generate(out: Path, sizes: Sizes, seed: int = 42, bad_rate: float = 0.002, fmt: str = "parquet",
-             end: date = date(2025, 6, 30), years: int = 3,
-             progress: Callable[[str], None] | None = None) -> Summary:
+def generate(
+    out: Path,
+    sizes: Sizes,
+    seed: int = 42,
+    bad_rate: float = 0.002,
+    fmt: str = "parquet",
+    end: date = date(2025, 6, 30),
+    years: int = 3,
+    progress: Callable[[str], None] | None = None,
+) -> Summary:
     """Write customers, products and orders into `out` and return what was written."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
@@ -289,8 +349,10 @@ def generate(out: Path, sizes: Sizes, seed: int = 42, bad_rate: float = 0.002, f
             broken_orders[kind] += count
         if progress:
             done = first + rows
-            progress(f"orders {done:>13,} / {sizes.orders:,}  {done / sizes.orders:4.0%}"
-                     f"  {time.perf_counter() - started:6.1f} s")
+            progress(
+                f"orders {done:>13,} / {sizes.orders:,}  {done / sizes.orders:4.0%}"
+                f"  {time.perf_counter() - started:6.1f} s"
+            )
     summary.files["orders"], summary.rows["orders"] = writer.close(), sizes.orders
     summary.broken["orders"] = broken_orders
     summary.seconds = time.perf_counter() - started

@@ -29,6 +29,16 @@ CATEGORIES = {
 }
 
 SUPPLIERS = (
-    "Acme Corp", "Blue Harbor", "Cobalt Trading", "Delta Goods", "Evergreen Supply", "Fjord Imports",
-    "Granite Works", "Helix Partners", "Iris Wholesale", "Juniper & Co", "Kestrel Ltd", "Lumen Group",
+    "Acme Corp",
+    "Blue Harbor",
+    "Cobalt Trading",
+    "Delta Goods",
+    "Evergreen Supply",
+    "Fjord Imports",
+    "Granite Works",
+    "Helix Partners",
+    "Iris Wholesale",
+    "Juniper & Co",
+    "Kestrel Ltd",
+    "Lumen Group",
 )

@@ -1,0 +1,39 @@
+# The newcomer's commands: `make demo` and `make test`. Everything installs into .venv at the repo root,
+# exactly as uv.lock says. Data lives in $WAREHOUSE_DIR (default: warehouse/).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ORDERS ?= 1000000
+
+.PHONY: setup data demo dbt-build test lint ui bench clean
+
+# Re-sync whenever a dependency file changes; uv is bootstrapped into the venv, then keeps itself locked.
+$(VENV)/.synced: uv.lock pyproject.toml analytics_location/pyproject.toml ml_location/pyproject.toml warehouse_paths/pyproject.toml
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --disable-pip-version-check uv; }
+	$(BIN)/uv sync --locked
+	@touch $@
+
+setup: $(VENV)/.synced
+
+## make data: sample raw files in $WAREHOUSE_DIR/raw, unless raw files are already there (yours, say).
+data: setup
+	$(BIN)/python -m datagen --if-empty
+
+## make demo: set up, make sample data if there is none, run the main job, say where the results are.
+demo: data dbt-build
+	$(BIN)/python -m demo.report
+
+dbt-build: setup
+	cd analytics_dbt && ../$(BIN)/dbt build
+
+## make test: set up, then run every test (each on its own temporary warehouse).
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache
