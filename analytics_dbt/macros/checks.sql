@@ -2,10 +2,10 @@
 
 {% macro typed_raw_columns(table_name) -%}
     {#- Each contract column twice: cast to its contract type (null when it does not cast) under its own
-        name, and as received, as text, under raw_<name> (what quarantine keeps). -#}
+        name, and as received under raw_<name> (what quarantine keeps). -#}
     {%- for column in raw_columns(table_name) %}
         try_cast({{ column.name }} as {{ column.data_type }}) as {{ column.name }},
-        cast({{ column.name }} as varchar) as raw_{{ column.name }}{{ "," if not loop.last }}
+        {{ column.name }} as raw_{{ column.name }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
 
@@ -20,8 +20,9 @@
 
 
 {% macro rejected_columns(table_name) -%}
-    {#- The rejected rows' original columns, as received (text), under their original names. -#}
+    {#- The rejected rows' original columns, as received, under their original names. As text, so
+        that a CSV and a Parquet drop give the same quarantine columns. -#}
     {%- for column in raw_columns(table_name) %}
-        raw_{{ column.name }} as {{ column.name }},
+        cast(raw_{{ column.name }} as varchar) as {{ column.name }},
     {%- endfor %}
 {%- endmacro %}
