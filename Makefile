@@ -14,7 +14,14 @@ $(VENV)/.synced: uv.lock pyproject.toml analytics_location/pyproject.toml ml_loc
 	$(BIN)/uv sync --locked
 	@touch $@
 
-setup: $(VENV)/.synced
+# dagster-dbt loads the dbt project from its manifest, which `dbt parse` writes (it is not committed).
+MANIFEST := analytics_dbt/target/manifest.json
+DBT_SOURCES := $(shell find analytics_dbt/models analytics_dbt/macros analytics_dbt/tests -type f) \
+	analytics_dbt/dbt_project.yml analytics_dbt/profiles.yml
+$(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
+	cd analytics_dbt && ../$(BIN)/dbt parse --quiet
+
+setup: $(VENV)/.synced $(MANIFEST)
 
 ## make data: sample raw files in $WAREHOUSE_DIR/raw, unless raw files are already there (yours, say).
 data: setup

@@ -1,0 +1,36 @@
+"""The dbt project's models as one dagster-dbt multi-asset; dbt tests become asset checks (those with
+severity error are blocking, so downstream assets do not run on data that failed them)."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
+
+from analytics_location.build_failures import explain_failed_build
+from analytics_location.project import analytics_dbt_project
+from analytics_location.translator import AnalyticsTranslator
+from analytics_location.warehouse import ANALYTICS_WAREHOUSE_POOL, release_adapter_connection
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False
+    """Rebuild incremental models from scratch (`dbt build --full-refresh`)."""
+
+
+@dbt_assets(
+    manifest=analytics_dbt_project.manifest_path,
+    project=analytics_dbt_project,
+    dagster_dbt_translator=AnalyticsTranslator(),
+    pool=ANALYTICS_WAREHOUSE_POOL,
+)
+def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    invocation = dbt.cli(args, context=context)
+    try:
+        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+    except DagsterDbtCliRuntimeError as error:
+        explanation = explain_failed_build(invocation)
+        if explanation is None:
+            raise
+        raise dg.Failure(description=explanation) from error
+    finally:
+        release_adapter_connection(invocation)

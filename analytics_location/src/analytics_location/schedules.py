@@ -1,0 +1,16 @@
+"""A daily rebuild of the marts and everything upstream, as a safety net beside automation (which
+rebuilds as soon as a raw file changes): it also picks up changes that are not data, such as code."""
+
+import dagster as dg
+from dagster_dbt import build_schedule_from_dbt_selection
+
+from analytics_location.dbt_models import analytics_dbt_models
+
+daily_marts_schedule = build_schedule_from_dbt_selection(
+    [analytics_dbt_models],
+    job_name="daily_marts_build",
+    cron_schedule="0 6 * * *",
+    dbt_select="+path:models/marts",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)

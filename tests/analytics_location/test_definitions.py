@@ -1,0 +1,97 @@
+"""The analytics location loads, validates, and exposes the dbt project under the agreed asset keys."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from analytics_location.definitions import defs
+from analytics_location.project import analytics_dbt_project
+
+# The cross-location contract: the ML location depends on these keys by name. Renaming a model (or
+# letting a schema or folder creep into its key) must fail here, not in the other team's runs.
+PUBLIC_MODEL_KEYS = {
+    dg.AssetKey("customer_order_summary"),
+    dg.AssetKey("product_performance"),
+    dg.AssetKey("customer_monthly_activity"),
+    dg.AssetKey("product_monthly_sales"),
+}
+RAW_KEYS = {dg.AssetKey("raw_customers"), dg.AssetKey("raw_products"), dg.AssetKey("raw_orders")}
+
+
+def manifest() -> dict:
+    return json.loads(analytics_dbt_project.manifest_path.read_text())
+
+
+def test_definitions_validate_in_process():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_dagster_cli_validates_the_location():
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-m",
+            "analytics_location.definitions",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_public_models_are_assets_keyed_by_their_bare_model_names():
+    graph = defs.resolve_asset_graph()
+    public = {
+        node["name"]
+        for node in manifest()["nodes"].values()
+        if node["resource_type"] == "model" and node["access"] == "public"
+    }
+    assert {dg.AssetKey(name) for name in public} == PUBLIC_MODEL_KEYS
+    assert graph.get_all_asset_keys() >= PUBLIC_MODEL_KEYS
+
+
+def test_every_model_key_is_its_name_without_schema_prefix():
+    graph = defs.resolve_asset_graph()
+    models = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "model"}
+    materializable = {key for key in graph.get_all_asset_keys() if graph.get(key).is_materializable}
+    assert materializable == {dg.AssetKey(name) for name in models}
+
+
+def test_lineage_runs_from_raw_files_through_staging_to_marts():
+    graph = defs.resolve_asset_graph()
+    assert all(graph.get(key).is_observable for key in RAW_KEYS)
+    assert dg.AssetKey("raw_orders") in graph.get(dg.AssetKey("checked_orders")).parent_keys
+    assert dg.AssetKey("stg_orders") in graph.get(dg.AssetKey("customer_order_summary")).parent_keys
+
+
+def test_groups_owners_and_descriptions_come_from_dbt():
+    graph = defs.resolve_asset_graph()
+    summary = graph.get(dg.AssetKey("customer_order_summary"))
+    assert summary.group_name == "analytics"
+    assert summary.owners == ["analytics@example.com"]
+    assert summary.description.startswith("One row per staged customer")
+    assert summary.automation_condition is not None
+
+
+def test_dbt_tests_are_asset_checks_blocking_by_severity():
+    graph = defs.resolve_asset_graph()
+    checks = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
+    assert checks["unique_customer_order_summary_customer_id"].blocking
+    share = next(
+        spec for name, spec in checks.items() if name.startswith("rejected_share_at_most_stg_orders")
+    )
+    assert share.blocking and share.asset_key == dg.AssetKey("stg_orders")
+    warn = next(spec for name, spec in checks.items() if name.startswith("no_rejected_rows_rejected_orders"))
+    assert not warn.blocking
+
+
+def test_automation_and_raw_file_sensors_are_on_by_default():
+    sensors = {sensor.name: sensor for sensor in defs.sensors}
+    assert sensors["analytics_automation"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["raw_files_sensor"].default_status == dg.DefaultSensorStatus.RUNNING
