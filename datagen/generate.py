@@ -241,9 +241,7 @@ class Generator:
         lo, hi = self.day_cdf[self.signup[customer]], self.day_cdf[self.last_active[customer] + 1]
         day = np.searchsorted(self.day_cdf, lo + rng.random(rows) * (hi - lo), side="right") - 1
         day = np.clip(day, self.signup[customer], self.last_active[customer])
-        product = np.minimum(
-            np.searchsorted(self.product_cdf, rng.random(rows), side="right"), self.sizes.products - 1
-        )
+        product = np.minimum(np.searchsorted(self.product_cdf, rng.random(rows), side="right"), self.sizes.products - 1)
         quantity = np.minimum(rng.geometric(0.55, rows), 20).astype(np.int32)
         discount = rng.choice(np.array([1.0, 0.9, 0.8]), rows, p=[0.7, 0.2, 0.1])
         price = np.round(self.retail_price[product] * discount, 2)

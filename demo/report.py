@@ -11,9 +11,7 @@ from warehouse_paths import analytics_db, raw_dir
 def main() -> int:
     db = analytics_db()
     if not db.exists():
-        print(
-            f"{db} does not exist yet: run `make demo` (or `dbt build` in analytics_dbt/).", file=sys.stderr
-        )
+        print(f"{db} does not exist yet: run `make demo` (or `dbt build` in analytics_dbt/).", file=sys.stderr)
         return 1
     with duckdb.connect(str(db), read_only=True) as con:
         tables = con.execute(

@@ -98,9 +98,7 @@ def test_monthly_marts(built):
 
 
 def test_each_bad_row_is_quarantined_whole_with_its_reason(built):
-    assert rows(
-        built, "select order_id, order_date, reason from quarantine.rejected_orders order by all"
-    ) == [
+    assert rows(built, "select order_id, order_date, reason from quarantine.rejected_orders order by all") == [
         ("100", "2024-06-01", "duplicate order_id: another row with this order_id was kept"),
         ("104", "2024-03-01", "customer_id is null"),
         ("105", "2024-03-01", "unknown customer_id: not among the staged customers"),
@@ -117,17 +115,13 @@ def test_each_bad_row_is_quarantined_whole_with_its_reason(built):
         ("112", None, "order_date is null"),
         ("113", "2024-03-01", "quantity is not a valid integer"),
     ]
-    assert rows(
-        built, "select customer_id, name, reason from quarantine.rejected_customers order by all"
-    ) == [
+    assert rows(built, "select customer_id, name, reason from quarantine.rejected_customers order by all") == [
         ("2", "Bob Again", "duplicate customer_id: another row with this customer_id was kept"),
         ("4", "Gus", "tier is not basic or premium"),
         ("5", "Eve", "signup_date is not a valid date"),
         (None, "Nil", "customer_id is null"),
     ]
-    assert rows(
-        built, "select product_id, product, reason from quarantine.rejected_products order by all"
-    ) == [
+    assert rows(built, "select product_id, product, reason from quarantine.rejected_products order by all") == [
         ("10", "Lamp Copy", "duplicate product_id: another row with this product_id was kept"),
         ("12", "Broken", "cost is negative"),
         (None, "Ghost", "product_id is null"),
@@ -139,7 +133,6 @@ def test_raw_rows_are_staged_plus_rejected(built):
         raw_rows = len(raw.strip().splitlines()) - 1
         [(staged, rejected)] = rows(
             built,
-            f"select (from staging.stg_{table} select count(*)), "
-            f"(from quarantine.rejected_{table} select count(*))",
+            f"select (from staging.stg_{table} select count(*)), (from quarantine.rejected_{table} select count(*))",
         )
         assert staged + rejected == raw_rows, table

@@ -83,9 +83,7 @@ def test_dbt_tests_are_asset_checks_blocking_by_severity():
     graph = defs.resolve_asset_graph()
     checks = {key.name: graph.get_check_spec(key) for key in graph.asset_check_keys}
     assert checks["unique_customer_order_summary_customer_id"].blocking
-    share = next(
-        spec for name, spec in checks.items() if name.startswith("rejected_share_at_most_stg_orders")
-    )
+    share = next(spec for name, spec in checks.items() if name.startswith("rejected_share_at_most_stg_orders"))
     assert share.blocking and share.asset_key == dg.AssetKey("stg_orders")
     warn = next(spec for name, spec in checks.items() if name.startswith("no_rejected_rows_rejected_orders"))
     assert not warn.blocking

@@ -7,15 +7,11 @@ import sys
 import dagster as dg
 import duckdb
 import pytest
+from support import materialize, step_failure
 
 from analytics_location.definitions import defs
 
 SUMMARY = dg.AssetKey("customer_order_summary")
-
-
-def materialize_all(**kwargs) -> dg.ExecuteInProcessResult:
-    job = defs.resolve_implicit_global_asset_job_def()
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +20,9 @@ def run(new_warehouse):
     warehouse.generate(orders=20_000)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WAREHOUSE_DIR", str(warehouse.root))
-        result = materialize_all()
+        result = materialize(
+            defs,
+        )
     return warehouse, result
 
 
@@ -89,7 +87,7 @@ def test_a_file_that_fails_a_blocking_check_stops_the_marts(warehouse):
     orders.unlink()
     assert summary.rows["orders"] == 2_000
 
-    result = materialize_all(raise_on_error=False)
+    result = materialize(defs, raise_on_error=False)
 
     assert not result.success
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
@@ -97,9 +95,8 @@ def test_a_file_that_fails_a_blocking_check_stops_the_marts(warehouse):
     assert not share.passed and share.severity == dg.AssetCheckSeverity.ERROR
     assert SUMMARY not in {e.asset_key for e in result.get_asset_materialization_events()}
     assert "check rejected_share_at_most_stg_orders" in step_failure(result)
-    assert (
-        "Not built, so that nothing downstream uses data that failed: customer_monthly_activity"
-        in step_failure(result)
+    assert "Not built, so that nothing downstream uses data that failed: customer_monthly_activity" in step_failure(
+        result
     )
 
 
@@ -107,12 +104,7 @@ def test_an_unusable_raw_file_fails_the_run_naming_it(warehouse):
     warehouse.generate(orders=2_000)
     (warehouse.raw / "customers.parquet").unlink()
 
-    result = materialize_all(raise_on_error=False)
+    result = materialize(defs, raise_on_error=False)
 
     assert not result.success
     assert f"{warehouse.raw}/customers.parquet (or .csv) is missing" in step_failure(result)
-
-
-def step_failure(result: dg.ExecuteInProcessResult) -> str:
-    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
-    return str(failure.event_specific_data.error)

@@ -19,9 +19,7 @@ def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
         if result["status"] in ("fail", "error") and node.get("resource_type") == "test":
             guarded = nodes.get(node.get("attached_node") or "", {}).get("name", "?")
             why = (node.get("config", {}).get("meta") or {}).get("description") or result["message"]
-            problems.append(
-                f"- check {name} on {guarded} failed ({result['failures']} failing rows): {why.strip()}"
-            )
+            problems.append(f"- check {name} on {guarded} failed ({result['failures']} failing rows): {why.strip()}")
         elif result["status"] in ("fail", "error"):
             problems.append(f"- {node.get('resource_type', 'node')} {name} failed: {result['message']}")
         elif result["status"] == "skipped" and node.get("resource_type") == "model":
@@ -30,8 +28,6 @@ def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
         return None
     lines = ["dbt build failed:", *problems]
     if held_back:
-        lines.append(
-            f"Not built, so that nothing downstream uses data that failed: {', '.join(sorted(held_back))}."
-        )
+        lines.append(f"Not built, so that nothing downstream uses data that failed: {', '.join(sorted(held_back))}.")
     lines.append(f"Full dbt output: {invocation.target_path / 'dbt.log'}")
     return "\n".join(lines)

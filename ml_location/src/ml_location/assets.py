@@ -1,0 +1,158 @@
+"""The ML location's assets: features -> models -> predictions, on the analytics marts.
+
+Upstream marts are named by AssetKey only (ml_location/upstream.py): this package never imports the
+analytics location. Every asset writes ml.duckdb, so all of them share the ML warehouse pool."""
+
+import hashlib
+
+import dagster as dg
+import pandas as pd
+
+from ml_location.analytics_reader import AnalyticsWarehouse
+from ml_location.features import customer_feature_snapshots, product_feature_panel
+from ml_location.ml_warehouse import ML_WAREHOUSE_POOL, MlWarehouse
+from ml_location.model_store import load_latest_model, save_model
+from ml_location.models import Trained, train_churn_model, train_demand_model
+from ml_location.predictions import forecast_products, score_customers
+from ml_location.upstream import (
+    CUSTOMER_MONTHLY_ACTIVITY,
+    CUSTOMER_ORDER_SUMMARY,
+    PRODUCT_MONTHLY_SALES,
+    PRODUCT_PERFORMANCE,
+)
+
+OWNERS = ["ml@example.com"]
+# Re-run after any upstream asset updates -- across code locations too -- but never on upstream data
+# whose blocking checks (the analytics team's error-severity dbt tests) did not pass.
+AUTOMATION = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
+
+class TrainingConfig(dg.Config):
+    seed: int = 42
+
+
+def ml_asset(**kwargs):
+    return dg.asset(
+        pool=ML_WAREHOUSE_POOL,
+        automation_condition=AUTOMATION,
+        owners=OWNERS,
+        io_manager_key="ml_tables",
+        **kwargs,
+    )
+
+
+def data_version(frame: pd.DataFrame) -> str:
+    """A fingerprint of exactly the rows a model was trained on."""
+    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()).hexdigest()[:16]
+
+
+@ml_asset(
+    deps=[CUSTOMER_ORDER_SUMMARY.key, CUSTOMER_MONTHLY_ACTIVITY.key],
+    group_name="ml_features",
+    kinds={"pandas", "duckdb"},
+)
+def customer_features(context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse) -> pd.DataFrame:
+    """Per customer, point-in-time features in two snapshots: `training` (as of the cutoff three months
+    before the end of the data, labelled `churned`) and `scoring` (as of the end of the data)."""
+    summary, monthly = analytics.read(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY)
+    features = customer_feature_snapshots(summary, monthly)
+    training = features[features["snapshot"] == "training"]
+    context.add_output_metadata(
+        {
+            "training_as_of": str(training["as_of"].max().date()) if len(training) else "none",
+            "training_customers": len(training),
+            "scoring_customers": int((features["snapshot"] == "scoring").sum()),
+            "churn_rate": float(training["churned"].astype(float).mean()) if len(training) else 0.0,
+        }
+    )
+    return features
+
+
+@ml_asset(
+    deps=[PRODUCT_PERFORMANCE.key, PRODUCT_MONTHLY_SALES.key],
+    group_name="ml_features",
+    kinds={"pandas", "duckdb"},
+)
+def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse) -> pd.DataFrame:
+    """Per product and month, the demand features known at the end of the month and the units sold the
+    next month (the target; null in the latest month, whose rows are forecast)."""
+    products, monthly = analytics.read(PRODUCT_PERFORMANCE, PRODUCT_MONTHLY_SALES)
+    panel = product_feature_panel(products, monthly)
+    context.add_output_metadata({"months": panel["month"].nunique(), "latest_month": str(panel["month"].max().date())})
+    return panel
+
+
+def model_metadata(trained: Trained, version: int, version_of_data: str) -> dict:
+    importances = dg.MetadataValue.table(
+        records=[dg.TableRecord({"feature": f, "importance": float(i)}) for f, i in trained.importances.values],
+        schema=dg.TableSchema(columns=[dg.TableColumn("feature", "string"), dg.TableColumn("importance", "float")]),
+    )
+    return {
+        **{name: dg.MetadataValue.float(value) for name, value in trained.metrics.items()},
+        "model_version": version,
+        "trained_on_data_version": version_of_data,
+        "feature_importance": importances,
+    }
+
+
+@ml_asset(group_name="ml_models", kinds={"scikitlearn", "duckdb"})
+def customer_churn_model(config: TrainingConfig, ml: MlWarehouse, customer_features: pd.DataFrame):
+    """Will a customer place no order in the next three months? Trained on the training snapshot,
+    evaluated on held-out customers (ROC AUC, precision, recall) beside the rule 'no order for 3 months'."""
+    training = customer_features[customer_features["snapshot"] == "training"]
+    trained = train_churn_model(training, config.seed)
+    version_of_data = data_version(training)
+    version = save_model(ml, "customer_churn_model", trained.model, trained.features, trained.metrics, version_of_data)
+    return dg.MaterializeResult(
+        metadata=model_metadata(trained, version, version_of_data),
+        data_version=dg.DataVersion(version_of_data),
+    )
+
+
+@ml_asset(group_name="ml_models", kinds={"scikitlearn", "duckdb"})
+def demand_forecast_model(config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame):
+    """Next month's units per product, from past months. The last month with a known next month is held
+    out; MAE beside the naive forecast 'next month sells what this month sold'."""
+    trained = train_demand_model(product_features, config.seed)
+    version_of_data = data_version(product_features)
+    version = save_model(ml, "demand_forecast_model", trained.model, trained.features, trained.metrics, version_of_data)
+    return dg.MaterializeResult(
+        metadata=model_metadata(trained, version, version_of_data),
+        data_version=dg.DataVersion(version_of_data),
+    )
+
+
+@ml_asset(deps=[customer_churn_model], group_name="ml_predictions", kinds={"pandas", "duckdb"})
+def customer_risk_scores(
+    context: dg.AssetExecutionContext, ml: MlWarehouse, customer_features: pd.DataFrame
+) -> pd.DataFrame:
+    """Churn probability, risk tier and recommended action for every customer, as of the end of the data."""
+    stored = load_latest_model(ml, "customer_churn_model")
+    scores = score_customers(customer_features[customer_features["snapshot"] == "scoring"], stored)
+    tiers = scores["risk_tier"].value_counts()
+    context.add_output_metadata(
+        {
+            "model_version": stored.version,
+            **{f"customers_{tier}_risk": int(tiers.get(tier, 0)) for tier in ("high", "medium", "low")},
+            "mean_churn_probability": float(scores["churn_probability"].mean()) if len(scores) else 0.0,
+        }
+    )
+    return scores
+
+
+@ml_asset(deps=[demand_forecast_model], group_name="ml_predictions", kinds={"pandas", "duckdb"})
+def product_demand_forecasts(
+    context: dg.AssetExecutionContext, ml: MlWarehouse, product_features: pd.DataFrame
+) -> pd.DataFrame:
+    """Next month's forecast units per product, the change against last month and what to do with stock."""
+    stored = load_latest_model(ml, "demand_forecast_model")
+    latest = product_features[product_features["month"] == product_features["month"].max()]
+    forecasts = forecast_products(latest, stored)
+    context.add_output_metadata(
+        {
+            "model_version": stored.version,
+            "forecast_units_total": float(forecasts["forecast_units"].sum()),
+            "products_to_restock": int((forecasts["inventory_recommendation"] == "increase stock").sum()),
+        }
+    )
+    return forecasts

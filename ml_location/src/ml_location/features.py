@@ -1,0 +1,182 @@
+"""Feature definitions: one function per entity, used for training and scoring alike.
+
+Everything is computed as of a month: only the months before it are used, so a training snapshot taken
+at a cutoff cannot see what happened after the cutoff. The reference month comes from the data (the
+latest month with orders), never from the calendar.
+"""
+
+import numpy as np
+import pandas as pd
+
+CUSTOMER_FEATURES = (
+    "recency_months",  # months between the last active month and the as-of month (1 = the month before)
+    "tenure_months",  # months since the first active month
+    "active_months",
+    "orders",
+    "revenue",
+    "avg_order_value",
+    "orders_last_3m",
+    "orders_prev_3m",  # the 3 months before those
+    "revenue_last_3m",
+    "order_trend",  # (orders_last_3m - orders_prev_3m) / (orders_prev_3m + 1)
+    "rfm_score",  # recency, frequency and monetary scores of 1-5 each, summed (3-15)
+    "is_premium",
+)
+CHURN_LABEL = "churned"
+# "No order in the last 90 days of data": the mart is monthly, so the last three calendar months.
+LABEL_MONTHS = 3
+
+PRODUCT_FEATURES = (
+    "units_lag1",  # units sold in the as-of month
+    "units_lag2",
+    "units_lag3",
+    "units_mean_3m",
+    "units_mean_6m",
+    "units_lag12",  # units in the target month one year earlier (seasonality)
+    "orders_lag1",
+    "months_on_sale",  # months since the product's first sale, as of the month
+    "target_month_of_year",
+    "retail_price",
+)
+DEMAND_TARGET = "next_month_units"
+
+
+class NoActivity(ValueError):
+    pass
+
+
+def month_number(months: pd.Series) -> pd.Series:
+    """Months since year 0, so that month arithmetic is integer arithmetic."""
+    return months.dt.year * 12 + months.dt.month - 1
+
+
+def month_start(number: int | np.ndarray) -> pd.Series | pd.Timestamp:
+    years, months = np.divmod(number, 12)
+    if np.isscalar(number):
+        return pd.Timestamp(year=int(years), month=int(months) + 1, day=1)
+    return pd.to_datetime(pd.DataFrame({"year": years, "month": months + 1, "day": 1}))
+
+
+def latest_month(monthly: pd.DataFrame, what: str) -> int:
+    if monthly.empty:
+        raise NoActivity(f"{what} has no rows: there is no order history to compute features from.")
+    return int(month_number(monthly["month"]).max())
+
+
+def score_1_to_5(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
+    """Quintile-like scores from percentile ranks: ties share a score, and it works on one row or on
+    heavily skewed data, where quantile bins would collapse. Missing values score 1."""
+    ranks = (values if higher_is_better else -values).rank(pct=True, method="average")
+    return np.ceil(ranks * 5).clip(1, 5).fillna(1).astype("int64")
+
+
+def customer_features_as_of(customers: pd.DataFrame, monthly: pd.DataFrame, as_of: int) -> pd.DataFrame:
+    """One row per customer of `customers` (customer_id, tier), from the activity before month `as_of`."""
+    history = monthly[month_number(monthly["month"]) < as_of]
+    months_ago = as_of - month_number(history["month"])
+    history = history.assign(
+        months_ago=months_ago,
+        orders_last_3m=history["orders"].where(months_ago <= 3, 0),
+        orders_prev_3m=history["orders"].where((months_ago > 3) & (months_ago <= 6), 0),
+        revenue_last_3m=history["revenue"].where(months_ago <= 3, 0.0),
+    )
+    activity = history.groupby("customer_id").agg(
+        recency_months=("months_ago", "min"),
+        tenure_months=("months_ago", "max"),
+        active_months=("months_ago", "size"),
+        orders=("orders", "sum"),
+        revenue=("revenue", "sum"),
+        orders_last_3m=("orders_last_3m", "sum"),
+        orders_prev_3m=("orders_prev_3m", "sum"),
+        revenue_last_3m=("revenue_last_3m", "sum"),
+    )
+    features = customers[["customer_id", "tier"]].merge(activity, on="customer_id", how="left")
+    counts = ["active_months", "orders", "orders_last_3m", "orders_prev_3m"]
+    features[counts] = features[counts].fillna(0).astype("int64")
+    features[["revenue", "revenue_last_3m"]] = features[["revenue", "revenue_last_3m"]].fillna(0.0)
+    features["recency_months"] = features["recency_months"].astype("float64")  # NaN: never ordered
+    features["tenure_months"] = features["tenure_months"].astype("float64")
+    features["avg_order_value"] = features["revenue"] / features["orders"].where(features["orders"] > 0)
+    features["order_trend"] = (features["orders_last_3m"] - features["orders_prev_3m"]) / (
+        features["orders_prev_3m"] + 1
+    )
+    features["rfm_score"] = (
+        score_1_to_5(features["recency_months"], higher_is_better=False)
+        + score_1_to_5(features["orders"].where(features["orders"] > 0))
+        + score_1_to_5(features["revenue"].where(features["orders"] > 0))
+    )
+    features["is_premium"] = (features["tier"] == "premium").astype("int64")
+    features["as_of"] = month_start(as_of)
+    return features[["customer_id", "as_of", *CUSTOMER_FEATURES]]
+
+
+def customer_feature_snapshots(customers: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+    """Two point-in-time snapshots of the same features, told apart by `snapshot`:
+
+    - training: as of the cutoff (the first of the last LABEL_MONTHS months), for customers with orders
+      before it, labelled `churned` = no order from the cutoff to the end of the data;
+    - scoring: as of the month after the latest one, for every customer, unlabelled."""
+    latest = latest_month(monthly, "customer_monthly_activity")
+    cutoff = latest - LABEL_MONTHS + 1
+    training = customer_features_as_of(customers, monthly, cutoff)
+    training = training[training["orders"] > 0]
+    active_after_cutoff = monthly.loc[month_number(monthly["month"]) >= cutoff, "customer_id"]
+    training[CHURN_LABEL] = (~training["customer_id"].isin(active_after_cutoff)).astype("boolean")
+    scoring = customer_features_as_of(customers, monthly, latest + 1)
+    scoring[CHURN_LABEL] = pd.array([pd.NA] * len(scoring), dtype="boolean")
+    return pd.concat([training.assign(snapshot="training"), scoring.assign(snapshot="scoring")], ignore_index=True)[
+        ["customer_id", "snapshot", "as_of", *CUSTOMER_FEATURES, CHURN_LABEL]
+    ]
+
+
+def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+    """One row per product and month: the features known at the end of `month`, and the units sold the
+    month after (`next_month_units`, the target; null in the latest month, whose rows are scored).
+    Months before a product's first sale are left out, except in the latest month, where every product
+    of `products` gets a row (unsold ones with zeros) so every product gets a forecast."""
+    first = int(month_number(monthly["month"]).min()) if not monthly.empty else None
+    latest = latest_month(monthly, "product_monthly_sales")
+    n_months = latest - first + 1
+    product_ids = products["product_id"].to_numpy()
+    row = pd.Index(product_ids).get_indexer(monthly["product_id"])
+    known = row >= 0  # sales of products missing from product_performance are ignored
+    column = (month_number(monthly["month"]) - first).to_numpy()
+    units = np.zeros((len(product_ids), n_months))
+    orders = np.zeros((len(product_ids), n_months))
+    np.add.at(units, (row[known], column[known]), monthly["units_sold"].to_numpy()[known])
+    np.add.at(orders, (row[known], column[known]), monthly["orders"].to_numpy()[known])
+
+    def lag(matrix: np.ndarray, k: int) -> np.ndarray:
+        """matrix[:, t - k], zero before the first month."""
+        return np.pad(matrix, ((0, 0), (k, 0)))[:, :n_months]
+
+    def trailing_mean(k: int) -> np.ndarray:
+        cumulative = np.cumsum(np.pad(units, ((0, 0), (1, 0))), axis=1)
+        return (cumulative[:, 1:] - lag(cumulative[:, 1:], k)) / k
+
+    sold = units > 0
+    first_sale = np.where(sold.any(axis=1), sold.argmax(axis=1), n_months)
+    months_on_sale = np.arange(n_months)[None, :] - first_sale[:, None] + 1
+    target = np.full(units.shape, np.nan)
+    target[:, :-1] = units[:, 1:]
+    target_month = first + np.arange(n_months) + 1
+
+    panel = pd.DataFrame(
+        {
+            "product_id": np.repeat(product_ids, n_months),
+            "month": np.tile(month_start(first + np.arange(n_months)).to_numpy(), len(product_ids)),
+            "units_lag1": units.ravel(),
+            "units_lag2": lag(units, 1).ravel(),
+            "units_lag3": lag(units, 2).ravel(),
+            "units_mean_3m": trailing_mean(3).ravel(),
+            "units_mean_6m": trailing_mean(6).ravel(),
+            "units_lag12": lag(units, 11).ravel(),
+            "orders_lag1": orders.ravel(),
+            "months_on_sale": np.clip(months_on_sale, 0, None).ravel(),
+            "target_month_of_year": np.tile(target_month % 12 + 1, len(product_ids)),
+            "retail_price": np.repeat(products["retail_price"].to_numpy(), n_months),
+            DEMAND_TARGET: target.ravel(),
+        }
+    )
+    is_latest = panel["month"] == month_start(latest)
+    return panel[(panel["months_on_sale"] > 0) | is_latest].reset_index(drop=True)

@@ -1,0 +1,114 @@
+"""Raw files -> analytics marts -> every ML asset, in one temporary warehouse, as two code locations."""
+
+import dagster as dg
+import duckdb
+import pytest
+import skops.io
+from support import materialize
+
+import analytics_location.definitions as analytics
+import ml_location.definitions as ml
+from ml_location.ml_warehouse import MlWarehouse
+from ml_location.model_store import TRUSTED_TYPES, load_latest_model
+
+
+@pytest.fixture(scope="module")
+def built(new_warehouse):
+    warehouse = new_warehouse("end_to_end")
+    warehouse.generate(orders=30_000)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WAREHOUSE_DIR", str(warehouse.root))
+        assert materialize(analytics.defs).success
+        result = materialize(ml.defs)
+    return warehouse, result
+
+
+def ml_rows(warehouse, sql):
+    with duckdb.connect(str(warehouse.root / "ml.duckdb"), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def analytics_count(warehouse, table):
+    with duckdb.connect(str(warehouse.analytics_db), read_only=True) as con:
+        return con.execute(f"select count(*) from marts.{table}").fetchall()[0][0]
+
+
+def metadata(result, asset):
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)]
+    return {key: value.value for key, value in event.materialization.metadata.items()}
+
+
+def test_every_ml_asset_materializes_into_ml_duckdb(built):
+    warehouse, result = built
+    assert result.success
+    tables = {name for (name,) in ml_rows(warehouse, "select table_name from duckdb_tables()")}
+    assert tables == {
+        "customer_features",
+        "product_features",
+        "customer_churn_model",
+        "demand_forecast_model",
+        "customer_risk_scores",
+        "product_demand_forecasts",
+    }
+
+
+def test_risk_scores_one_per_customer_with_probabilities(built):
+    warehouse, _ = built
+    [(rows, customers, low, high, tiers)] = ml_rows(
+        warehouse,
+        "select count(*), count(distinct customer_id), min(churn_probability), max(churn_probability), "
+        "list(distinct risk_tier order by risk_tier) from customer_risk_scores",
+    )
+    assert rows == customers == analytics_count(warehouse, "customer_order_summary")
+    assert 0.0 <= low <= high <= 1.0
+    assert set(tiers) <= {"high", "medium", "low"} and len(tiers) > 1
+
+
+def test_demand_forecasts_one_per_product(built):
+    warehouse, _ = built
+    [(rows, products, negative)] = ml_rows(
+        warehouse,
+        "select count(*), count(distinct product_id), count(*) filter (forecast_units < 0) "
+        "from product_demand_forecasts",
+    )
+    assert rows == products == analytics_count(warehouse, "product_performance")
+    assert negative == 0
+
+
+def test_model_metrics_beside_baselines_are_numeric_metadata(built):
+    _, result = built
+    churn = metadata(result, "customer_churn_model")
+    for name in (
+        "roc_auc",
+        "precision",
+        "recall",
+        "baseline_roc_auc",
+        "baseline_precision",
+        "baseline_recall",
+    ):
+        assert 0.0 <= churn[name] <= 1.0, name
+    assert churn["roc_auc"] > 0.6  # the generator's churners leave a signal a model must find
+    demand = metadata(result, "demand_forecast_model")
+    assert demand["mae"] >= 0 and demand["baseline_mae"] >= 0
+    assert [record.data["feature"] for record in churn["feature_importance"].records][:1]
+
+
+def test_models_are_stored_with_their_data_version_and_load_without_pickle(built):
+    warehouse, result = built
+    stored = load_latest_model(MlWarehouse(database=str(warehouse.root / "ml.duckdb")), "customer_churn_model")
+    assert stored.data_version == metadata(result, "customer_churn_model")["trained_on_data_version"]
+    [(blob,)] = ml_rows(warehouse, "select model from customer_churn_model order by version desc limit 1")
+    assert set(skops.io.get_untrusted_types(data=blob)) <= set(TRUSTED_TYPES)
+    with pytest.raises(Exception, match=r"[Uu]ntrusted"):
+        skops.io.loads(blob, trusted=[])  # nothing outside the explicit list is ever loaded
+
+
+def test_training_is_deterministic(built, monkeypatch):
+    warehouse, result = built
+    monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse.root))
+    again = materialize(ml.defs, asset_selection=[dg.AssetKey("customer_churn_model")])
+    first, second = metadata(result, "customer_churn_model"), metadata(again, "customer_churn_model")
+    assert second["model_version"] == first["model_version"] + 1
+    assert (
+        second["roc_auc"] == first["roc_auc"] and second["trained_on_data_version"] == first["trained_on_data_version"]
+    )
