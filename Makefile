@@ -5,8 +5,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ORDERS ?= 1000000
+# make demo and make ui share one Dagster instance (.dagster_home), so the demo's runs show in the UI.
+demo ui: export DAGSTER_HOME = $(CURDIR)/.dagster_home
 
-.PHONY: setup data demo dbt-build test lint ui bench clean
+.PHONY: setup data demo test lint ui bench clean
 
 # Re-sync whenever a dependency file changes; uv is bootstrapped into the venv, then keeps itself locked.
 $(VENV)/.synced: uv.lock pyproject.toml analytics_location/pyproject.toml ml_location/pyproject.toml warehouse_paths/pyproject.toml
@@ -27,12 +29,10 @@ setup: $(VENV)/.synced $(MANIFEST)
 data: setup
 	$(BIN)/python -m datagen --if-empty
 
-## make demo: set up, make sample data if there is none, run the main job, say where the results are.
-demo: data dbt-build
-	$(BIN)/python -m demo.report
-
-dbt-build: setup
-	cd analytics_dbt && ../$(BIN)/dbt build
+## make demo: set up, make sample data if there is none, run the main job (raw -> dbt -> ML, through
+## Dagster), print the results and where they are.
+demo: setup
+	$(BIN)/python -m demo
 
 ## make test: set up, then run every test (each on its own temporary warehouse).
 test: setup

@@ -4,6 +4,12 @@ import pytest
 from support import Warehouse
 
 
+@pytest.fixture(autouse=True)
+def no_developer_instance(monkeypatch):
+    """Tests use throwaway Dagster instances, never the developer's .dagster_home."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
 @pytest.fixture
 def warehouse(tmp_path, monkeypatch) -> Warehouse:
     monkeypatch.setenv("WAREHOUSE_DIR", str(tmp_path / "warehouse"))
