@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ml_location.model_store import StoredModel
+from ml_location.models import predict_demand
 
 RISK_TIERS = ((0.6, "high"), (0.3, "medium"))  # churn probability at or above -> tier; below all: low
 SAFETY_STOCK = 1.25  # stock recommended = forecast units * this, rounded up
@@ -34,7 +35,7 @@ def score_customers(scoring: pd.DataFrame, stored: StoredModel) -> pd.DataFrame:
 
 def forecast_products(latest: pd.DataFrame, stored: StoredModel) -> pd.DataFrame:
     """`latest`: product_features rows of the latest month (one per product)."""
-    forecast = np.clip(stored.model.predict(latest[list(stored.features)].to_numpy(dtype="float64")), 0, None)
+    forecast = predict_demand(stored.model, latest)
     last = latest["units_lag1"].to_numpy()
     change = np.divide(forecast - last, last, out=np.full(len(last), np.nan), where=last > 0)
     recommendation = np.select(
