@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ORDERS ?= 1000000
+# The venv's tools (dbt, dagster) come first, as if it were activated: dagster-dbt looks for `dbt` on PATH.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 # make demo and make ui share one Dagster instance (.dagster_home), so the demo's runs show in the UI.
 demo ui: export DAGSTER_HOME = $(CURDIR)/.dagster_home
 
@@ -41,6 +43,12 @@ test: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## make ui: one Dagster UI over both code locations, on 127.0.0.1 only (UI_HOST=0.0.0.0 to share it).
+UI_HOST ?= 127.0.0.1
+UI_PORT ?= 3000
+ui: data
+	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
 clean:
 	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache

@@ -4,6 +4,7 @@ Upstream marts are named by AssetKey only (ml_location/upstream.py): this packag
 analytics location. Every asset writes ml.duckdb, so all of them share the ML warehouse pool."""
 
 import hashlib
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
@@ -25,6 +26,11 @@ OWNERS = ["ml@example.com"]
 # Re-run after any upstream asset updates -- across code locations too -- but never on upstream data
 # whose blocking checks (the analytics team's error-severity dbt tests) did not pass.
 AUTOMATION = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
+
+# Predictions are rebuilt whenever the marts change, and the marts at least daily: a day without a new
+# score is a failure the ML team owns (warn after 24 h, fail after 26 h).
+PREDICTIONS_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hours=26), warn_window=timedelta(hours=24))
 
 
 class TrainingConfig(dg.Config):
@@ -122,7 +128,12 @@ def demand_forecast_model(config: TrainingConfig, ml: MlWarehouse, product_featu
     )
 
 
-@ml_asset(deps=[customer_churn_model], group_name="ml_predictions", kinds={"pandas", "duckdb"})
+@ml_asset(
+    deps=[customer_churn_model],
+    group_name="ml_predictions",
+    kinds={"pandas", "duckdb"},
+    freshness_policy=PREDICTIONS_FRESHNESS,
+)
 def customer_risk_scores(
     context: dg.AssetExecutionContext, ml: MlWarehouse, customer_features: pd.DataFrame
 ) -> pd.DataFrame:
@@ -140,7 +151,12 @@ def customer_risk_scores(
     return scores
 
 
-@ml_asset(deps=[demand_forecast_model], group_name="ml_predictions", kinds={"pandas", "duckdb"})
+@ml_asset(
+    deps=[demand_forecast_model],
+    group_name="ml_predictions",
+    kinds={"pandas", "duckdb"},
+    freshness_policy=PREDICTIONS_FRESHNESS,
+)
 def product_demand_forecasts(
     context: dg.AssetExecutionContext, ml: MlWarehouse, product_features: pd.DataFrame
 ) -> pd.DataFrame:

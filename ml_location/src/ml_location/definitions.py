@@ -12,6 +12,7 @@ from ml_location.assets import (
     product_features,
 )
 from ml_location.ml_warehouse import MlTablesIOManager, MlWarehouse
+from ml_location.monitoring import alert_sink, boundary_failure_alerts
 
 ml_warehouse = MlWarehouse()
 
@@ -28,11 +29,13 @@ defs = dg.Definitions(
         # Dagster creates its default automation sensor stopped; this location's runs by default.
         dg.AutomationConditionSensorDefinition(
             "ml_automation", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING
-        )
+        ),
+        boundary_failure_alerts,
     ],
     resources={
         "analytics": AnalyticsWarehouse(),
         "ml": ml_warehouse,
         "ml_tables": MlTablesIOManager(warehouse=ml_warehouse),
+        "alerts": alert_sink(),
     },
 )

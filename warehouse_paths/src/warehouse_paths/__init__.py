@@ -26,3 +26,8 @@ def ml_db() -> Path:
 
 def raw_dir() -> Path:
     return warehouse_dir() / "raw"
+
+
+def alerts_file() -> Path:
+    """Where failure alerts go when no Slack token is configured: one JSON object per line."""
+    return warehouse_dir() / "alerts.jsonl"

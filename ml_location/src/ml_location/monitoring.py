@@ -1,0 +1,109 @@
+"""Knowing when something across the boundary between the two teams breaks.
+
+- A run-failure sensor watches the runs of every code location and reports each failed run that was to
+  materialize an asset on the boundary (the public marts this location reads, or the features built
+  on them): which assets, which location, the error. To the log, and to Slack through dagster-slack when
+  SLACK_BOT_TOKEN is set, else to a local alerts file ($WAREHOUSE_DIR/alerts.jsonl).
+Freshness of the predictions is declared on the assets themselves (FreshnessPolicy, in assets.py)."""
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+from dagster_slack import SlackResource
+from pydantic import Field
+
+from ml_location.assets import customer_features, product_features
+from ml_location.upstream import PRODUCER_LOCATION, PUBLIC_MODELS
+from warehouse_paths import alerts_file
+
+THIS_LOCATION = "ml"
+BOUNDARY_ASSETS = {model.key: PRODUCER_LOCATION for model in PUBLIC_MODELS} | {
+    asset.key: THIS_LOCATION for asset in (customer_features, product_features)
+}
+
+
+class AlertSink(dg.ConfigurableResource):
+    """Where boundary failures are reported, besides the sensor's log."""
+
+    def send(self, alert: dict) -> None:
+        raise NotImplementedError
+
+
+class FileAlerts(AlertSink):
+    path: str = Field(default="", description="JSON-lines file; empty: $WAREHOUSE_DIR/alerts.jsonl.")
+
+    def send(self, alert: dict) -> None:
+        path = Path(self.path) if self.path else alerts_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as out:
+            out.write(json.dumps(alert) + "\n")
+
+
+class SlackAlerts(AlertSink):
+    slack: dg.ResourceDependency[SlackResource]
+    channel: str = "#data-alerts"
+
+    def send(self, alert: dict) -> None:
+        text = (
+            f":rotating_light: Run {alert['run_id'][:8]} ({alert['location']}) failed to materialize "
+            f"{', '.join(alert['assets'])}\n```{alert['error'][:2500]}```"
+        )
+        self.slack.get_client().chat_postMessage(channel=self.channel, text=text)
+
+
+def alert_sink() -> AlertSink:
+    """Slack when a token is configured (read from the environment only), else the alerts file."""
+    if os.environ.get("SLACK_BOT_TOKEN"):
+        return SlackAlerts(
+            slack=SlackResource(token=dg.EnvVar("SLACK_BOT_TOKEN")),
+            channel=os.environ.get("SLACK_ALERTS_CHANNEL", "#data-alerts"),
+        )
+    return FileAlerts()
+
+
+def planned_assets(instance: dg.DagsterInstance, run_id: str) -> set[dg.AssetKey]:
+    """The assets a run set out to materialize (its subset, or every asset of its job)."""
+    records = instance.get_records_for_run(
+        run_id=run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+    ).records
+    return {record.event_log_entry.dagster_event.asset_key for record in records}
+
+
+def failure_alert(context: dg.RunFailureSensorContext) -> dict | None:
+    run = context.dagster_run
+    touched = sorted(planned_assets(context.instance, run.run_id) & BOUNDARY_ASSETS.keys())
+    if not touched:
+        return None
+    origin = run.remote_job_origin
+    location = origin.location_name if origin else BOUNDARY_ASSETS[touched[0]]
+    step_errors = [
+        f"{event.step_key}: {event.event_specific_data.error.message.strip()}"
+        for event in context.get_step_failure_events()
+        if event.event_specific_data and event.event_specific_data.error
+    ]
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_id": run.run_id,
+        "job": run.job_name,
+        "location": location,
+        "assets": [key.to_user_string() for key in touched],
+        "owners": sorted({BOUNDARY_ASSETS[key] for key in touched}),
+        "error": "\n".join(step_errors) or context.failure_event.message or "run failed",
+    }
+
+
+@dg.run_failure_sensor(
+    monitor_all_code_locations=True, default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=15
+)
+def boundary_failure_alerts(context: dg.RunFailureSensorContext, alerts: AlertSink) -> None:
+    alert = failure_alert(context)
+    if alert is None:
+        return
+    context.log.error(
+        f"Run {alert['run_id']} in location {alert['location']} failed on boundary assets "
+        f"{', '.join(alert['assets'])}:\n{alert['error']}"
+    )
+    alerts.send(alert)
