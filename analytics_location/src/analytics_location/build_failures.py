@@ -18,8 +18,13 @@ def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
         name = node.get("name", result["unique_id"])
         if result["status"] in ("fail", "error") and node.get("resource_type") == "test":
             guarded = nodes.get(node.get("attached_node") or "", {}).get("name", "?")
-            why = (node.get("config", {}).get("meta") or {}).get("description") or result["message"]
-            problems.append(f"- check {name} on {guarded} failed ({result['failures']} failing rows): {why.strip()}")
+            if result["status"] == "error":  # the test query itself failed
+                problems.append(f"- check {name} on {guarded} could not run: {result['message']}")
+            else:
+                why = (node.get("config", {}).get("meta") or {}).get("description") or result["message"]
+                problems.append(
+                    f"- check {name} on {guarded} failed ({result['failures']} failing rows): {why.strip()}"
+                )
         elif result["status"] in ("fail", "error"):
             problems.append(f"- {node.get('resource_type', 'node')} {name} failed: {result['message']}")
         elif result["status"] == "skipped" and node.get("resource_type") == "model":
