@@ -36,27 +36,18 @@ class Warehouse:
         path.write_text(text.strip() + "\n" if text.strip() else "")
         return path
 
+    def dbt_command(self, *args: str) -> list[str]:
+        """The dbt CLI as an analyst runs it, but with target/ and logs/ in the temp dir, so tests never
+        touch each other's or the developer's artifacts."""
+        return [
+            str(BIN / "dbt"),
+            *args,
+            *("--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)),
+            *("--target-path", str(self.root / "target"), "--log-path", str(self.root / "logs")),
+        ]
+
     def dbt(self, *args: str) -> subprocess.CompletedProcess:
-        """Run the dbt CLI as an analyst would, but with target/ and logs/ in the temp dir, so tests
-        never touch each other's or the developer's artifacts."""
-        return subprocess.run(
-            [
-                str(BIN / "dbt"),
-                *args,
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(self.root / "target"),
-                "--log-path",
-                str(self.root / "logs"),
-            ],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return subprocess.run(self.dbt_command(*args), env=self.env, capture_output=True, text=True, check=False)
 
 
 def materialize(defs: dg.Definitions, **kwargs) -> dg.ExecuteInProcessResult:

@@ -73,9 +73,9 @@ def test_marts_agree_with_each_other_and_with_staging(built):
             (select sum(orders) from marts.product_performance),
             (select sum(orders) from marts.customer_monthly_activity),
             (select sum(orders) from marts.product_monthly_sales),
-            (select round(sum(amount), 0) from staging.stg_orders),
-            (select round(sum(total_spent), 0) from marts.customer_order_summary),
-            (select round(sum(revenue), 0) from marts.product_performance),
+            (select sum(amount) from staging.stg_orders),
+            (select sum(total_spent::decimal(18, 2)) from marts.customer_order_summary),
+            (select sum(revenue::decimal(18, 2)) from marts.product_performance),
             (select count(*) from staging.stg_customers),
             (select count(*) from marts.customer_order_summary),
             (select count(*) from staging.stg_products),
@@ -85,5 +85,5 @@ def test_marts_agree_with_each_other_and_with_staging(built):
     orders, *order_sums = row[:5]
     revenue, *revenue_sums = row[5:8]
     assert order_sums == [orders] * 4
-    assert all(abs(r - revenue) <= 1 for r in revenue_sums)  # each row rounded to cents
+    assert revenue_sums == [revenue] * 2  # exact: amounts are cents, and summed as decimals
     assert row[8] == row[9] and row[10] == row[11]  # one mart row per staged customer / product

@@ -6,6 +6,6 @@ select
     customer_id,
     cast(date_trunc('month', order_date) as date) as month,
     count(*) as orders,
-    round(sum(amount), 2) as revenue
+    cast(sum(amount) as double) as revenue
 from orders
 group by all

@@ -22,8 +22,8 @@ select
     customers.name,
     customers.tier,
     coalesce(order_totals.total_orders, 0) as total_orders,
-    round(coalesce(order_totals.total_spent, 0), 2) as total_spent,
-    round(order_totals.total_spent / order_totals.total_orders, 2) as avg_order_value,
+    cast(coalesce(order_totals.total_spent, 0) as double) as total_spent,
+    cast(round(order_totals.total_spent / order_totals.total_orders, 2) as double) as avg_order_value,
     order_totals.first_order,
     order_totals.last_order
 from customers

@@ -7,6 +7,6 @@ select
     cast(date_trunc('month', order_date) as date) as month,
     count(*) as orders,
     cast(sum(quantity) as bigint) as units_sold,
-    round(sum(amount), 2) as revenue
+    cast(sum(amount) as double) as revenue
 from orders
 group by all

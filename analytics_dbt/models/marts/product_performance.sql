@@ -27,7 +27,8 @@ totals as (
     left join sales on products.product_id = sales.product_id
 )
 
--- Rounded to cents last, so profit and margin come from the exact sums.
+-- Revenue is an exact sum of cents; cost figures are rounded to cents last, so that profit and margin
+-- come from the unrounded cost.
 select
     product_id,
     product,
@@ -37,7 +38,7 @@ select
     retail_price,
     orders,
     units_sold,
-    round(revenue, 2) as revenue,
+    cast(revenue as double) as revenue,
     round(total_cost, 2) as total_cost,
     round(revenue - total_cost, 2) as profit,
     round((revenue - total_cost) / nullif(revenue, 0) * 100, 2) as profit_margin

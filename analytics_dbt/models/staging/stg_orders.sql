@@ -10,5 +10,7 @@ select
     order_date,
     quantity,
     price,
-    quantity * price as amount
+    -- The order line's value in cents, as an invoice rounds it. As a DECIMAL it sums exactly: a sum of
+    -- doubles depends on the order threads add them in, and would make the marts differ run to run.
+    cast(quantity * price as decimal(18, 2)) as amount
 from checked

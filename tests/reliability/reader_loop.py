@@ -1,0 +1,27 @@
+"""A stand-in for the ML location's reads, run as its own process by the concurrency test: reads the public
+marts through the ML location's reader (read-only, waits with bounded backoff) until stdin closes, pausing
+between reads, and prints one JSON line per read: how long it waited for the file, and what it saw."""
+
+import json
+import select
+import sys
+import time
+
+from marts import mart_states
+
+from ml_location.analytics_reader import AnalyticsWarehouse
+
+pause = float(sys.argv[1])
+reader = AnalyticsWarehouse(lock_timeout_seconds=120)
+print("ready", flush=True)
+while True:
+    started = time.monotonic()
+    try:
+        with reader.connection() as con:
+            waited = time.monotonic() - started
+            print(json.dumps({"ok": True, "waited": waited, "state": mart_states(con)}), flush=True)
+    except Exception as error:  # reported, and counted as a failure by the test
+        print(json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}"}), flush=True)
+    ready, _, _ = select.select([sys.stdin], [], [], pause)
+    if ready and not sys.stdin.readline():  # stdin closed: the test is done
+        break
