@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # make demo and make ui share one Dagster instance (.dagster_home), so the demo's runs show in the UI.
 demo ui: export DAGSTER_HOME = $(CURDIR)/.dagster_home
 
-.PHONY: setup data demo test lint ui bench clean
+.PHONY: setup data demo test lint ui bench reliability clean
 
 # Re-sync whenever a dependency file changes; uv is bootstrapped into the venv, then keeps itself locked.
 $(VENV)/.synced: uv.lock pyproject.toml analytics_location/pyproject.toml ml_location/pyproject.toml warehouse_paths/pyproject.toml
@@ -49,6 +49,14 @@ UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 ui: data
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
+
+## make reliability: the reliability suite at a bigger size than CI's; its figures go to
+## docs/reliability-figures.json, which docs/reliability.md quotes.
+RELIABILITY_CYCLES ?= 30
+RELIABILITY_KILLS ?= 50
+reliability: setup
+	RELIABILITY_CYCLES=$(RELIABILITY_CYCLES) RELIABILITY_KILLS=$(RELIABILITY_KILLS) \
+	RELIABILITY_REPORT=$(CURDIR)/docs/reliability-figures.json $(BIN)/python -m pytest tests/reliability -v
 
 clean:
 	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache
