@@ -19,9 +19,11 @@ while True:
     try:
         with reader.connection() as con:
             waited = time.monotonic() - started
-            print(json.dumps({"ok": True, "waited": waited, "state": mart_states(con)}), flush=True)
+            seen = {"ok": True, "waited": waited, "state": mart_states(con)}
     except Exception as error:  # reported, and counted as a failure by the test
-        print(json.dumps({"ok": False, "error": f"{type(error).__name__}: {error}"}), flush=True)
+        seen = {"ok": False, "error": f"{type(error).__name__}: {error}"}
+    # Printed once the file is closed: a slow consumer of this output must never keep the file open.
+    print(json.dumps(seen), flush=True)
     ready, _, _ = select.select([sys.stdin], [], [], pause)
     if ready and not sys.stdin.readline():  # stdin closed: the test is done
         break

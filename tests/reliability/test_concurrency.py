@@ -5,6 +5,7 @@ import json
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -25,10 +26,13 @@ def test_dbt_builds_and_ml_reads_interleave_without_failures(two_datasets, figur
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert reader.stdout.readline().strip() == "ready"
+    lines: list[str] = []
+    drain = threading.Thread(target=lambda: lines.extend(reader.stdout), daemon=True)  # a full pipe would block it
+    drain.start()
     builds = []
     started = time.monotonic()
     try:
-        assert reader.stdout.readline().strip() == "ready"
         for cycle in range(CYCLES):
             assert time.monotonic() - started < TIME_BOUND, f"only {cycle} cycles in {TIME_BOUND} s"
             two_datasets.use("AB"[cycle % 2])
@@ -37,8 +41,10 @@ def test_dbt_builds_and_ml_reads_interleave_without_failures(two_datasets, figur
             builds.append({"returncode": result.returncode, "seconds": time.monotonic() - began})
             assert result.returncode == 0, result.stdout[-3000:]
     finally:
-        output, _ = reader.communicate("", timeout=180)  # closing stdin ends the reader loop
-    reads = [json.loads(line) for line in output.splitlines()]
+        reader.stdin.close()  # ends the reader loop
+        reader.wait(timeout=180)
+        drain.join(timeout=30)
+    reads = [json.loads(line) for line in lines]
 
     failed_reads = [r for r in reads if not r["ok"]]
     assert not failed_reads, failed_reads[:3]

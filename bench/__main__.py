@@ -1,0 +1,134 @@
+"""`python -m bench [--orders N] [--scaling]`: the same work done three ways on the same generated raw files,
+timed and measured per stage, with a printed table, bench/results.json (or bench/scaling.json) and a chart.
+
+- baseline: the original pandas + pickle design (bench/baseline.py);
+- floor: the same work as plain DuckDB SQL in one process (bench/floor.py);
+- ours: `dbt build` (staging, quarantine and tests included), then the feature assets through Dagster;
+  ours_extra: our models and predictions, timed but kept out of the like-for-like ratios.
+"""
+
+import argparse
+import json
+import platform
+import shutil
+import sys
+from pathlib import Path
+
+import psutil
+
+from bench import measure
+from bench.report import chart, print_table, ratios
+from datagen.generate import Sizes, generate
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SCALING_SIZES = (1_000_000, 10_000_000, 50_000_000)
+
+
+def summarise(*runs: measure.Measured) -> dict:
+    stages = {
+        stage.name: {"s": round(stage.seconds, 2), "peak_mb": round(stage.peak_mb)}
+        for run in runs
+        for stage in run.stages
+    }
+    failed = next((run for run in runs if not run.ok), None)
+    return {
+        "ok": failed is None,
+        "problem": failed.problem if failed else "",
+        "total_s": round(sum(stage["s"] for stage in stages.values()), 2),
+        "peak_mb": max((stage["peak_mb"] for stage in stages.values()), default=0),
+        "stages": stages,
+    }
+
+
+def bench_size(orders: int, work: Path, seed: int, timeout: float, memory_cap_mb: float) -> dict:
+    here = work / str(orders)
+    shutil.rmtree(here, ignore_errors=True)
+    raw = here / "warehouse" / "raw"
+    print(f"\n== {orders:,} orders: generating raw files (seed {seed})", flush=True)
+    generate(raw, Sizes.for_orders(orders), seed=seed)
+    python = [sys.executable, "-m"]
+    limits = {"timeout": timeout, "memory_cap_mb": memory_cap_mb, "cwd": REPO_ROOT}
+    result = {"orders": orders, "seed": seed}
+
+    print("   baseline (pandas + pickles)", flush=True)
+    store = here / "pickles"
+    store.mkdir()
+    runs = [measure.run([*python, "bench.baseline", "marts", str(raw), str(store)], "marts", **limits)]
+    if runs[0].ok:
+        runs.append(measure.run([*python, "bench.baseline", "features", str(raw), str(store)], "features", **limits))
+    result["baseline"] = summarise(*runs)
+
+    print("   floor (DuckDB SQL, one process)", flush=True)
+    result["floor"] = summarise(
+        measure.run([*python, "bench.floor", str(raw), str(here / "floor.duckdb")], "startup", **limits)
+    )
+
+    print("   ours (dbt build, then Dagster assets)", flush=True)
+    env = {**psutil.os.environ, "WAREHOUSE_DIR": str(here / "warehouse")}
+    project = REPO_ROOT / "analytics_dbt"
+    dbt = [
+        str(BIN / "dbt"),
+        "build",
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(here / "dbt_target"),
+        "--log-path",
+        str(here / "dbt_logs"),
+    ]
+    # dbt's fixed cost: the same command with nothing to build.
+    startup = measure.run([*dbt, "--select", "path:models/nothing_here"], "startup", env=env, **limits)
+    marts = measure.run(dbt, "marts", env=env, **limits)
+    runs = [marts]
+    if marts.ok:
+        runs.append(measure.run([*python, "bench.ours", "features"], "features", env=env, **limits))
+    result["ours"] = summarise(*runs)
+    result["ours"]["dbt_startup_s"] = round(startup.stages[0].seconds, 2)
+    extra = measure.run([*python, "bench.ours", "extra"], "models_and_predictions", env=env, **limits)
+    result["ours_extra"] = summarise(extra)
+    result["ratios"] = ratios(result)
+    shutil.rmtree(here, ignore_errors=True)  # the data of big sizes does not stay on disk
+    return result
+
+
+def machine() -> dict:
+    return {
+        "cpus": psutil.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 1e9),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--scaling", action="store_true", help=f"run {', '.join(f'{n:,}' for n in SCALING_SIZES)}")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench", help="where results and the chart go")
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work", help="scratch space")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds one method's step may take")
+    parser.add_argument("--memory-cap-gb", type=float, default=20, help="a method over this is stopped")
+    args = parser.parse_args(argv)
+
+    sizes = SCALING_SIZES if args.scaling else (args.orders,)
+    results = []
+    for orders in sizes:
+        results.append(bench_size(orders, args.work, args.seed, args.timeout, args.memory_cap_gb * 1000))
+        print_table(results[-1])
+    args.out.mkdir(parents=True, exist_ok=True)
+    document = {"machine": machine(), "runs": results} if args.scaling else {"machine": machine(), **results[0]}
+    target = args.out / ("scaling.json" if args.scaling else "results.json")
+    target.write_text(json.dumps(document, indent=2) + "\n")
+    chart(results, args.out / ("scaling.png" if args.scaling else "chart.png"))
+    print(f"\nwrote {target} and its chart")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
