@@ -50,6 +50,11 @@ UI_PORT ?= 3000
 ui: data
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
+## make bench ORDERS=N: the benchmark at one size (default 1,000,000 orders): table, bench/results.json,
+## bench/chart.png. make bench SCALING=1: 1M, 10M and 50M orders, bench/scaling.json and bench/scaling.png.
+bench: setup
+	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS))
+
 ## make reliability: the reliability suite at a bigger size than CI's; its figures go to
 ## docs/reliability-figures.json, which docs/reliability.md quotes.
 RELIABILITY_CYCLES ?= 30
