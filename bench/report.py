@@ -11,6 +11,9 @@ LABELS = {
 }
 
 
+SHORT = {"models_and_predictions": "models+preds"}
+
+
 def ratios(result: dict) -> dict:
     baseline, floor, ours = result["baseline"], result["floor"], result["ours"]
     out = {}
@@ -30,7 +33,7 @@ def ratios(result: dict) -> dict:
 def print_table(result: dict) -> None:
     stage_names = sorted({name for m in METHODS for name in result[m]["stages"]}, key=_stage_order)
     header = f"{'orders ' + format(result['orders'], ','):<36}{'total s':>9}{'peak MB':>9}" + "".join(
-        f"{name + ' s':>13}" for name in stage_names
+        f"{SHORT.get(name, name) + ' s':>14}" for name in stage_names
     )
     print("\n" + header + "\n" + "-" * len(header))
     for method in METHODS:

@@ -12,9 +12,6 @@ import pandas as pd
 from ml_location.analytics_reader import AnalyticsWarehouse
 from ml_location.features import customer_feature_snapshots, product_feature_panel
 from ml_location.ml_warehouse import ML_WAREHOUSE_POOL, MlWarehouse
-from ml_location.model_store import load_latest_model, save_model
-from ml_location.models import Trained, train_churn_model, train_demand_model
-from ml_location.predictions import forecast_products, score_customers
 from ml_location.upstream import (
     CUSTOMER_MONTHLY_ACTIVITY,
     CUSTOMER_ORDER_SUMMARY,
@@ -88,7 +85,12 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
     return panel
 
 
-def model_metadata(trained: Trained, version: int, version_of_data: str) -> dict:
+# scikit-learn and skops are imported inside the model and prediction assets: skops imports every
+# scikit-learn estimator when it is imported (~5 s here), which every process that loads this location
+# (the code server, each run, each feature step) would otherwise pay.
+
+
+def model_metadata(trained, version: int, version_of_data: str) -> dict:
     importances = dg.MetadataValue.table(
         records=[dg.TableRecord({"feature": f, "importance": float(i)}) for f, i in trained.importances.values],
         schema=dg.TableSchema(columns=[dg.TableColumn("feature", "string"), dg.TableColumn("importance", "float")]),
@@ -105,6 +107,9 @@ def model_metadata(trained: Trained, version: int, version_of_data: str) -> dict
 def customer_churn_model(config: TrainingConfig, ml: MlWarehouse, customer_features: pd.DataFrame):
     """Will a customer place no order in the next three months? Trained on the training snapshot,
     evaluated on held-out customers (ROC AUC, precision, recall) beside the rule 'no order for 3 months'."""
+    from ml_location.model_store import save_model
+    from ml_location.models import train_churn_model
+
     training = customer_features[customer_features["snapshot"] == "training"]
     trained = train_churn_model(training, config.seed)
     version_of_data = data_version(training)
@@ -119,6 +124,9 @@ def customer_churn_model(config: TrainingConfig, ml: MlWarehouse, customer_featu
 def demand_forecast_model(config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame):
     """Next month's units per product, from past months. The last month with a known next month is held
     out; MAE beside the naive forecast 'next month sells what this month sold'."""
+    from ml_location.model_store import save_model
+    from ml_location.models import train_demand_model
+
     trained = train_demand_model(product_features, config.seed)
     version_of_data = data_version(product_features)
     version = save_model(ml, "demand_forecast_model", trained.model, trained.features, trained.metrics, version_of_data)
@@ -138,6 +146,9 @@ def customer_risk_scores(
     context: dg.AssetExecutionContext, ml: MlWarehouse, customer_features: pd.DataFrame
 ) -> pd.DataFrame:
     """Churn probability, risk tier and recommended action for every customer, as of the end of the data."""
+    from ml_location.model_store import load_latest_model
+    from ml_location.predictions import score_customers
+
     stored = load_latest_model(ml, "customer_churn_model")
     scores = score_customers(customer_features[customer_features["snapshot"] == "scoring"], stored)
     tiers = scores["risk_tier"].value_counts()
@@ -161,6 +172,9 @@ def product_demand_forecasts(
     context: dg.AssetExecutionContext, ml: MlWarehouse, product_features: pd.DataFrame
 ) -> pd.DataFrame:
     """Next month's forecast units per product, the change against last month and what to do with stock."""
+    from ml_location.model_store import load_latest_model
+    from ml_location.predictions import forecast_products
+
     stored = load_latest_model(ml, "demand_forecast_model")
     latest = product_features[product_features["month"] == product_features["month"].max()]
     forecasts = forecast_products(latest, stored)
