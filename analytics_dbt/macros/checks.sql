@@ -10,12 +10,29 @@
 {%- endmacro %}
 
 
-{% macro cast_failures(table_name) -%}
-    {#- One problem per value that is present but is not of its contract type ("quantity is not a valid integer"). -#}
-    {%- for column in raw_columns(table_name) %}
-        case when raw_{{ column.name }} is not null and {{ column.name }} is null
-            then '{{ column.name }} is not a valid {{ column.data_type }}' end,
-    {%- endfor %}
+{% macro cast_checks(table_name) -%}
+    {#- One check per contract column: present, but not of its contract type ("quantity is not a valid integer"). -#}
+    {%- set checks = [] -%}
+    {%- for column in raw_columns(table_name) -%}
+        {%- do checks.append((
+            "raw_" ~ column.name ~ " is not null and " ~ column.name ~ " is null",
+            column.name ~ " is not a valid " ~ column.data_type
+        )) -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+
+{% macro problems(checks) -%}
+    {#- The messages of the failing (condition, message) checks, '; '-separated, or null when all pass.
+        The string is only built for the rows that fail one: on millions of clean rows, assembling an
+        empty one and throwing it away costs more than all the checks. -#}
+    case when {% for condition, _ in checks %}({{ condition }}){{ " or " if not loop.last }}{% endfor %}
+    then concat_ws('; ',
+        {%- for condition, message in checks %}
+        case when {{ condition }} then '{{ message }}' end{{ "," if not loop.last }}
+        {%- endfor %}
+    ) end
 {%- endmacro %}
 
 

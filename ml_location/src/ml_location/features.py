@@ -45,16 +45,16 @@ class NoActivity(ValueError):
     pass
 
 
-def month_number(months: pd.Series) -> pd.Series:
-    """Months since year 0, so that month arithmetic is integer arithmetic."""
-    return months.dt.year * 12 + months.dt.month - 1
+def month_number(months: pd.Series) -> np.ndarray:
+    """Months since 1970-01, so that month arithmetic is integer arithmetic (numpy, no per-row Python)."""
+    return months.to_numpy().astype("datetime64[M]").astype("int64")
 
 
 def month_start(number: int | np.ndarray) -> pd.Series | pd.Timestamp:
-    years, months = np.divmod(number, 12)
+    """The first day of month `number` (as counted by month_number)."""
     if np.isscalar(number):
-        return pd.Timestamp(year=int(years), month=int(months) + 1, day=1)
-    return pd.to_datetime(pd.DataFrame({"year": years, "month": months + 1, "day": 1}))
+        return pd.Timestamp(np.datetime64(int(number), "M"))
+    return pd.Series(np.asarray(number).astype("datetime64[M]").astype("datetime64[ns]"))
 
 
 def latest_month(monthly: pd.DataFrame, what: str) -> int:
@@ -140,7 +140,7 @@ def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pd.D
     product_ids = products["product_id"].to_numpy()
     row = pd.Index(product_ids).get_indexer(monthly["product_id"])
     known = row >= 0  # sales of products missing from product_performance are ignored
-    column = (month_number(monthly["month"]) - first).to_numpy()
+    column = month_number(monthly["month"]) - first
     units = np.zeros((len(product_ids), n_months))
     orders = np.zeros((len(product_ids), n_months))
     np.add.at(units, (row[known], column[known]), monthly["units_sold"].to_numpy()[known])

@@ -16,12 +16,11 @@ normalised as (
 row_problems as (
     select
         *,
-        nullif(concat_ws('; ',
-            {{ cast_failures('customers') }}
-            case when raw_customer_id is null then 'customer_id is null' end,
-            case when tier not in ('basic', 'premium') then 'tier is not basic or premium' end,
-            case when raw_tier is null then 'tier is null' end
-        ), '') as problems
+        {{ problems(cast_checks('customers') + [
+            ("raw_customer_id is null", "customer_id is null"),
+            ("tier not in ('basic', 'premium')", "tier is not basic or premium"),
+            ("raw_tier is null", "tier is null"),
+        ]) }} as problems
     from normalised
 )
 

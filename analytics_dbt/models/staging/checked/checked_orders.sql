@@ -17,24 +17,24 @@ products as (
     select product_id as known_product_id from {{ ref('stg_products') }}
 ),
 
-row_problems as (
+-- Not materialized: its readers below recompute it, rather than hold all the rows in memory at once.
+row_problems as not materialized (
     select
         typed.*,
-        nullif(concat_ws('; ',
-            {{ cast_failures('orders') }}
-            case when raw_order_id is null then 'order_id is null' end,
-            case when raw_customer_id is null then 'customer_id is null' end,
-            case when customer_id is not null and known_customer_id is null
-                then 'unknown customer_id: not among the staged customers' end,
-            case when raw_product_id is null then 'product_id is null' end,
-            case when product_id is not null and known_product_id is null
-                then 'unknown product_id: not among the staged products' end,
-            case when raw_quantity is null then 'quantity is null' end,
-            case when quantity <= 0 then 'quantity is not positive' end,
-            case when raw_price is null then 'price is null' end,
-            case when price < 0 then 'price is negative' end,
-            case when raw_order_date is null then 'order_date is null' end
-        ), '') as problems
+        {{ problems(cast_checks('orders') + [
+            ("raw_order_id is null", "order_id is null"),
+            ("raw_customer_id is null", "customer_id is null"),
+            ("customer_id is not null and known_customer_id is null",
+                "unknown customer_id: not among the staged customers"),
+            ("raw_product_id is null", "product_id is null"),
+            ("product_id is not null and known_product_id is null",
+                "unknown product_id: not among the staged products"),
+            ("raw_quantity is null", "quantity is null"),
+            ("quantity <= 0", "quantity is not positive"),
+            ("raw_price is null", "price is null"),
+            ("price < 0", "price is negative"),
+            ("raw_order_date is null", "order_date is null"),
+        ]) }} as problems
     from typed
     left join customers on typed.customer_id = customers.known_customer_id
     left join products on typed.product_id = products.known_product_id

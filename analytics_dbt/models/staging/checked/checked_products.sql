@@ -11,13 +11,12 @@ typed as (
 row_problems as (
     select
         *,
-        nullif(concat_ws('; ',
-            {{ cast_failures('products') }}
-            case when raw_product_id is null then 'product_id is null' end,
-            case when raw_cost is null then 'cost is null' end,
-            case when cost < 0 then 'cost is negative' end,
-            case when retail_price < 0 then 'retail_price is negative' end
-        ), '') as problems
+        {{ problems(cast_checks('products') + [
+            ("raw_product_id is null", "product_id is null"),
+            ("raw_cost is null", "cost is null"),
+            ("cost < 0", "cost is negative"),
+            ("retail_price < 0", "retail_price is negative"),
+        ]) }} as problems
     from typed
 )
 
