@@ -79,8 +79,10 @@ def bench_size(orders: int, work: Path, seed: int, timeout: float, memory_cap_mb
         "--log-path",
         str(here / "dbt_logs"),
     ]
-    # dbt's fixed cost: the same command with nothing to build.
-    startup = measure.run([*dbt, "--select", "path:models/nothing_here"], "startup", env=env, **limits)
+    # dbt's fixed cost: the same command with nothing to build, run twice so that the second one, like
+    # the build after it and like an analyst's everyday build, parses incrementally (partial parsing).
+    for _ in range(2):
+        startup = measure.run([*dbt, "--select", "path:models/nothing_here"], "startup", env=env, **limits)
     marts = measure.run(dbt, "marts", env=env, **limits)
     runs = [marts]
     if marts.ok:
