@@ -90,50 +90,51 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
 # (the code server, each run, each feature step) would otherwise pay.
 
 
-def model_metadata(trained, version: int, version_of_data: str) -> dict:
+def stored_model(ml: MlWarehouse, name: str, trained, training: pd.DataFrame) -> dg.MaterializeResult:
+    """Save a trained model as the next row of its table, and describe it for the UI: metrics as numbers
+    (plotted across materializations), importances as a table, and as its data version the fingerprint
+    of the rows it was trained on."""
+    from ml_location.model_store import save_model
+
+    version_of_data = data_version(training)
+    version = save_model(ml, name, trained.model, trained.features, trained.metrics, version_of_data)
     importances = dg.MetadataValue.table(
         records=[dg.TableRecord({"feature": f, "importance": float(i)}) for f, i in trained.importances.values],
         schema=dg.TableSchema(columns=[dg.TableColumn("feature", "string"), dg.TableColumn("importance", "float")]),
     )
-    return {
-        **{name: dg.MetadataValue.float(value) for name, value in trained.metrics.items()},
-        "model_version": version,
-        "trained_on_data_version": version_of_data,
-        "feature_importance": importances,
-    }
+    return dg.MaterializeResult(
+        metadata={
+            **{metric: dg.MetadataValue.float(value) for metric, value in trained.metrics.items()},
+            "model_version": version,
+            "trained_on_data_version": version_of_data,
+            "feature_importance": importances,
+        },
+        data_version=dg.DataVersion(version_of_data),
+    )
 
 
 @ml_asset(group_name="ml_models", kinds={"scikitlearn", "duckdb"})
-def customer_churn_model(config: TrainingConfig, ml: MlWarehouse, customer_features: pd.DataFrame):
+def customer_churn_model(
+    context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, customer_features: pd.DataFrame
+):
     """Will a customer place no order in the next three months? Trained on the training snapshot,
     evaluated on held-out customers (ROC AUC, precision, recall) beside the rule 'no order for 3 months'."""
-    from ml_location.model_store import save_model
     from ml_location.models import train_churn_model
 
     training = customer_features[customer_features["snapshot"] == "training"]
-    trained = train_churn_model(training, config.seed)
-    version_of_data = data_version(training)
-    version = save_model(ml, "customer_churn_model", trained.model, trained.features, trained.metrics, version_of_data)
-    return dg.MaterializeResult(
-        metadata=model_metadata(trained, version, version_of_data),
-        data_version=dg.DataVersion(version_of_data),
-    )
+    return stored_model(ml, context.asset_key.path[-1], train_churn_model(training, config.seed), training)
 
 
 @ml_asset(group_name="ml_models", kinds={"scikitlearn", "duckdb"})
-def demand_forecast_model(config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame):
+def demand_forecast_model(
+    context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame
+):
     """Next month's units per product, from past months. The last month with a known next month is held
     out; MAE beside the naive forecast 'next month sells what this month sold'."""
-    from ml_location.model_store import save_model
     from ml_location.models import train_demand_model
 
     trained = train_demand_model(product_features, config.seed)
-    version_of_data = data_version(product_features)
-    version = save_model(ml, "demand_forecast_model", trained.model, trained.features, trained.metrics, version_of_data)
-    return dg.MaterializeResult(
-        metadata=model_metadata(trained, version, version_of_data),
-        data_version=dg.DataVersion(version_of_data),
-    )
+    return stored_model(ml, context.asset_key.path[-1], trained, product_features)
 
 
 @ml_asset(
@@ -149,7 +150,7 @@ def customer_risk_scores(
     from ml_location.model_store import load_latest_model
     from ml_location.predictions import score_customers
 
-    stored = load_latest_model(ml, "customer_churn_model")
+    stored = load_latest_model(ml, customer_churn_model.key.path[-1])
     scores = score_customers(customer_features[customer_features["snapshot"] == "scoring"], stored)
     tiers = scores["risk_tier"].value_counts()
     context.add_output_metadata(
@@ -175,7 +176,7 @@ def product_demand_forecasts(
     from ml_location.model_store import load_latest_model
     from ml_location.predictions import forecast_products
 
-    stored = load_latest_model(ml, "demand_forecast_model")
+    stored = load_latest_model(ml, demand_forecast_model.key.path[-1])
     latest = product_features[product_features["month"] == product_features["month"].max()]
     forecasts = forecast_products(latest, stored)
     context.add_output_metadata(
