@@ -9,6 +9,7 @@ timed and measured per stage, with a printed table, bench/results.json (or bench
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import sys
@@ -65,7 +66,7 @@ def bench_size(orders: int, work: Path, seed: int, timeout: float, memory_cap_mb
     )
 
     print("   ours (dbt build, then Dagster assets)", flush=True)
-    env = {**psutil.os.environ, "WAREHOUSE_DIR": str(here / "warehouse")}
+    env = {**os.environ, "WAREHOUSE_DIR": str(here / "warehouse")}
     project = REPO_ROOT / "analytics_dbt"
     dbt = [
         str(BIN / "dbt"),

@@ -3,9 +3,12 @@
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from datagen.generate import Sizes, generate
 
@@ -35,6 +38,14 @@ class Warehouse:
         path = self.raw / name
         path.write_text(text.strip() + "\n" if text.strip() else "")
         return path
+
+    @contextmanager
+    def active(self) -> Iterator["Warehouse"]:
+        """WAREHOUSE_DIR points here inside the block: for module-scoped fixtures, which cannot use the
+        function-scoped monkeypatch."""
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("WAREHOUSE_DIR", str(self.root))
+            yield self
 
     def dbt_command(self, *args: str) -> list[str]:
         """The dbt CLI as an analyst runs it, but with target/ and logs/ in the temp dir, so tests never

@@ -18,11 +18,8 @@ SUMMARY = dg.AssetKey("customer_order_summary")
 def run(new_warehouse):
     warehouse = new_warehouse("materialized")
     warehouse.generate(orders=20_000)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WAREHOUSE_DIR", str(warehouse.root))
-        result = materialize(
-            defs,
-        )
+    with warehouse.active():
+        result = materialize(defs)
     return warehouse, result
 
 

@@ -16,8 +16,7 @@ from ml_location.model_store import TRUSTED_TYPES, load_latest_model
 def built(new_warehouse):
     warehouse = new_warehouse("end_to_end")
     warehouse.generate(orders=30_000)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("WAREHOUSE_DIR", str(warehouse.root))
+    with warehouse.active():
         assert materialize(analytics.defs).success
         result = materialize(ml.defs)
     return warehouse, result
