@@ -1,17 +1,20 @@
 """The feature and model code on hand-sized data: tiny and skewed inputs, no label leakage, clear
 refusals when a model cannot be trained."""
 
+import duckdb
 import pandas as pd
 import pytest
 
 from ml_location.features import (
     CUSTOMER_FEATURES,
     PRODUCT_FEATURES,
+    NoActivity,
     customer_feature_snapshots,
     product_feature_panel,
     score_1_to_5,
 )
 from ml_location.models import CannotTrain, train_churn_model, train_demand_model
+from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
 
 CUSTOMERS = pd.DataFrame({"customer_id": [1, 2, 3, 4], "tier": ["basic", "premium", "basic", "basic"]})
 
@@ -20,6 +23,14 @@ def monthly(rows):
     frame = pd.DataFrame(rows, columns=["customer_id", "month", "orders", "revenue"])
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
+
+
+def snapshots(customers: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+    """customer_feature_snapshots on frames, exposed by the public models' names as in the warehouse."""
+    con = duckdb.connect()
+    con.register(CUSTOMER_ORDER_SUMMARY.name, customers)
+    con.register(CUSTOMER_MONTHLY_ACTIVITY.name, activity)
+    return customer_feature_snapshots(con)
 
 
 ACTIVITY = monthly(
@@ -34,7 +45,7 @@ ACTIVITY = monthly(
 
 
 def test_snapshots_split_training_and_scoring_at_the_cutoff():
-    features = customer_feature_snapshots(CUSTOMERS, ACTIVITY)
+    features = snapshots(CUSTOMERS, ACTIVITY)
     training = features[features["snapshot"] == "training"].set_index("customer_id")
     scoring = features[features["snapshot"] == "scoring"].set_index("customer_id")
     # latest month May -> label window March..May, cutoff March, scoring as of June
@@ -51,12 +62,17 @@ def test_snapshots_split_training_and_scoring_at_the_cutoff():
 
 def test_training_features_do_not_see_after_the_cutoff():
     later_orders = monthly([(2, "2024-04-01", 9, 900.0), (1, "2024-05-01", 5, 500.0)])
-    before = customer_feature_snapshots(CUSTOMERS, ACTIVITY)
-    after = customer_feature_snapshots(CUSTOMERS, pd.concat([ACTIVITY, later_orders]))
+    before = snapshots(CUSTOMERS, ACTIVITY)
+    after = snapshots(CUSTOMERS, pd.concat([ACTIVITY, later_orders]))
     columns = ["customer_id", *CUSTOMER_FEATURES]
     training = lambda f: f.loc[f["snapshot"] == "training", columns].reset_index(drop=True)  # noqa: E731
     pd.testing.assert_frame_equal(training(before), training(after))
     assert not after.loc[(after["snapshot"] == "training") & (after["customer_id"] == 2), "churned"].item()
+
+
+def test_no_order_history_says_so():
+    with pytest.raises(NoActivity, match="customer_monthly_activity has no rows"):
+        snapshots(CUSTOMERS, ACTIVITY.iloc[:0])
 
 
 @pytest.mark.parametrize(
@@ -72,7 +88,7 @@ def test_rfm_ranks_lower_recency_higher():
 
 
 def test_a_model_that_cannot_be_trained_says_so():
-    training = customer_feature_snapshots(CUSTOMERS, ACTIVITY)
+    training = snapshots(CUSTOMERS, ACTIVITY)
     with pytest.raises(CannotTrain, match=r"training snapshot has 2 customers .* 1 churned and 1 retained"):
         train_churn_model(training[training["snapshot"] == "training"], seed=1)
 

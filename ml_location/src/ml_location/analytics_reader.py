@@ -50,22 +50,27 @@ class AnalyticsWarehouse(dg.ConfigurableResource):
         finally:
             con.close()
 
-    def read(self, *models: PublicModel) -> list[pd.DataFrame]:
-        """The models' expected columns as DataFrames, in one connection, so all come from one consistent
-        state of the file. Every contract is checked before any row is read."""
+    @contextmanager
+    def views(self, *models: PublicModel) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection in which each model is a temporary view named as the model, holding
+        only the columns of its contract, so SQL run in it (aggregating where the data lies) sees one
+        consistent state of the file and nothing the contract does not check. Every contract is
+        checked first."""
         if not self.path.exists():
             raise not_materialized(models, f"{self.path} does not exist")
         with self.connection() as con:
             check_contracts(con, self.path, models)
-            return [
-                con.sql(
-                    f"select {', '.join(quoted(c) for c in model.columns)} "
-                    f"from {quoted(MARTS_SCHEMA)}.{quoted(model.name)}"
+            for model in models:
+                con.execute(
+                    f"create temp view {quoted(model.name)} as select "
+                    f"{', '.join(quoted(c) for c in model.columns)} from {quoted(MARTS_SCHEMA)}.{quoted(model.name)}"
                 )
-                .to_arrow_table()
-                .to_pandas(date_as_object=False)
-                for model in models
-            ]
+            yield con
+
+    def read(self, *models: PublicModel) -> list[pd.DataFrame]:
+        """The models' contract columns as DataFrames, through Arrow, from one consistent state of the file."""
+        with self.views(*models) as con:
+            return [con.table(model.name).to_arrow_table().to_pandas(date_as_object=False) for model in models]
 
 
 def check_contracts(con: duckdb.DuckDBPyConnection, path: Path, models: tuple[PublicModel, ...]) -> None:

@@ -57,8 +57,8 @@ def data_version(frame: pd.DataFrame) -> str:
 def customer_features(context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse) -> pd.DataFrame:
     """Per customer, point-in-time features in two snapshots: `training` (as of the cutoff three months
     before the end of the data, labelled `churned`) and `scoring` (as of the end of the data)."""
-    summary, monthly = analytics.read(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY)
-    features = customer_feature_snapshots(summary, monthly)
+    with analytics.views(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY) as con:
+        features = customer_feature_snapshots(con)
     training = features[features["snapshot"] == "training"]
     context.add_output_metadata(
         {

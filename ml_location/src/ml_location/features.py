@@ -5,8 +5,12 @@ at a cutoff cannot see what happened after the cutoff. The reference month comes
 latest month with orders), never from the calendar.
 """
 
+import duckdb
 import numpy as np
 import pandas as pd
+
+from ml_location.duckdb_files import quoted
+from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
 
 CUSTOMER_FEATURES = (
     "recency_months",  # months between the last active month and the as-of month (1 = the month before)
@@ -70,32 +74,60 @@ def score_1_to_5(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
     return np.ceil(ranks * 5).clip(1, 5).fillna(1).astype("int64")
 
 
-def customer_features_as_of(customers: pd.DataFrame, monthly: pd.DataFrame, as_of: int) -> pd.DataFrame:
-    """One row per customer of `customers` (customer_id, tier), from the activity before month `as_of`."""
-    history = monthly[month_number(monthly["month"]) < as_of]
-    months_ago = as_of - month_number(history["month"])
-    history = history.assign(
-        months_ago=months_ago,
-        orders_last_3m=history["orders"].where(months_ago <= 3, 0),
-        orders_prev_3m=history["orders"].where((months_ago > 3) & (months_ago <= 6), 0),
-        revenue_last_3m=history["revenue"].where(months_ago <= 3, 0.0),
-    )
-    activity = history.groupby("customer_id").agg(
-        recency_months=("months_ago", "min"),
-        tenure_months=("months_ago", "max"),
-        active_months=("months_ago", "size"),
-        orders=("orders", "sum"),
-        revenue=("revenue", "sum"),
-        orders_last_3m=("orders_last_3m", "sum"),
-        orders_prev_3m=("orders_prev_3m", "sum"),
-        revenue_last_3m=("revenue_last_3m", "sum"),
-    )
-    features = customers[["customer_id", "tier"]].merge(activity, on="customer_id", how="left")
-    counts = ["active_months", "orders", "orders_last_3m", "orders_prev_3m"]
-    features[counts] = features[counts].fillna(0).astype("int64")
-    features[["revenue", "revenue_last_3m"]] = features[["revenue", "revenue_last_3m"]].fillna(0.0)
-    features["recency_months"] = features["recency_months"].astype("float64")  # NaN: never ordered
-    features["tenure_months"] = features["tenure_months"].astype("float64")
+# The per-customer aggregates, as of month $as_of (a month_number), in DuckDB: it reads the monthly
+# activity where it lies (in the read-only warehouse connection) and hands pandas one row per customer,
+# instead of every customer-month (20M at 50M orders). Months from $as_of on count only for the label.
+CUSTOMER_HISTORY_SQL = f"""
+with activity as (
+    select
+        customer_id,
+        orders,
+        revenue,
+        $as_of - ((year(month) - 1970) * 12 + month(month) - 1) as months_ago
+    from {quoted(CUSTOMER_MONTHLY_ACTIVITY.name)}
+),
+
+history as (
+    select
+        customer_id,
+        min(months_ago) filter (where months_ago >= 1) as recency_months,
+        max(months_ago) filter (where months_ago >= 1) as tenure_months,
+        count(*) filter (where months_ago >= 1) as active_months,
+        sum(orders) filter (where months_ago >= 1) as orders,
+        -- Revenue in cents is exact as a DECIMAL: a sum of doubles depends on the order DuckDB's threads
+        -- add them in, and a last-bit difference can move a customer across an RFM rank.
+        sum(cast(revenue as decimal(18, 2))) filter (where months_ago >= 1) as revenue,
+        sum(orders) filter (where months_ago between 1 and 3) as orders_last_3m,
+        sum(orders) filter (where months_ago between 4 and 6) as orders_prev_3m,
+        sum(cast(revenue as decimal(18, 2))) filter (where months_ago between 1 and 3) as revenue_last_3m,
+        count(*) filter (where months_ago <= 0) > 0 as ordered_from_as_of
+    from activity
+    group by customer_id
+)
+
+select
+    customers.customer_id,
+    customers.tier,
+    cast(history.recency_months as double) as recency_months,  -- null: no order before as_of
+    cast(history.tenure_months as double) as tenure_months,
+    coalesce(history.active_months, 0) as active_months,
+    cast(coalesce(history.orders, 0) as bigint) as orders,
+    cast(coalesce(history.revenue, 0) as double) as revenue,
+    cast(coalesce(history.orders_last_3m, 0) as bigint) as orders_last_3m,
+    cast(coalesce(history.orders_prev_3m, 0) as bigint) as orders_prev_3m,
+    cast(coalesce(history.revenue_last_3m, 0) as double) as revenue_last_3m,
+    coalesce(history.ordered_from_as_of, false) as ordered_from_as_of
+from {quoted(CUSTOMER_ORDER_SUMMARY.name)} as customers
+left join history on customers.customer_id = history.customer_id
+order by customers.customer_id  -- the same rows in the same order, whatever order the file holds them in
+"""
+
+
+def customer_features_as_of(con: duckdb.DuckDBPyConnection, as_of: int) -> pd.DataFrame:
+    """One row per customer of customer_order_summary, from the activity before month `as_of`, and
+    whether the customer ordered from `as_of` on (`ordered_from_as_of`, for the label only).
+    `con` exposes the public models by name (AnalyticsWarehouse.views, or registered frames in tests)."""
+    features = con.sql(CUSTOMER_HISTORY_SQL, params={"as_of": as_of}).to_arrow_table().to_pandas()
     features["avg_order_value"] = features["revenue"] / features["orders"].where(features["orders"] > 0)
     features["order_trend"] = (features["orders_last_3m"] - features["orders_prev_3m"]) / (
         features["orders_prev_3m"] + 1
@@ -107,22 +139,26 @@ def customer_features_as_of(customers: pd.DataFrame, monthly: pd.DataFrame, as_o
     )
     features["is_premium"] = (features["tier"] == "premium").astype("int64")
     features["as_of"] = month_start(as_of)
-    return features[["customer_id", "as_of", *CUSTOMER_FEATURES]]
+    return features[["customer_id", "as_of", *CUSTOMER_FEATURES, "ordered_from_as_of"]]
 
 
-def customer_feature_snapshots(customers: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+def customer_feature_snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Two point-in-time snapshots of the same features, told apart by `snapshot`:
 
     - training: as of the cutoff (the first of the last LABEL_MONTHS months), for customers with orders
       before it, labelled `churned` = no order from the cutoff to the end of the data;
     - scoring: as of the month after the latest one, for every customer, unlabelled."""
-    latest = latest_month(monthly, "customer_monthly_activity")
+    [(latest_date,)] = con.execute(f"select max(month) from {quoted(CUSTOMER_MONTHLY_ACTIVITY.name)}").fetchall()
+    if latest_date is None:
+        raise NoActivity(
+            f"{CUSTOMER_MONTHLY_ACTIVITY.name} has no rows: there is no order history to compute features from."
+        )
+    latest = (latest_date.year - 1970) * 12 + latest_date.month - 1
     cutoff = latest - LABEL_MONTHS + 1
-    training = customer_features_as_of(customers, monthly, cutoff)
+    training = customer_features_as_of(con, cutoff)
     training = training[training["orders"] > 0]
-    active_after_cutoff = monthly.loc[month_number(monthly["month"]) >= cutoff, "customer_id"]
-    training[CHURN_LABEL] = (~training["customer_id"].isin(active_after_cutoff)).astype("boolean")
-    scoring = customer_features_as_of(customers, monthly, latest + 1)
+    training[CHURN_LABEL] = (~training["ordered_from_as_of"]).astype("boolean")
+    scoring = customer_features_as_of(con, latest + 1)
     scoring[CHURN_LABEL] = pd.array([pd.NA] * len(scoring), dtype="boolean")
     return pd.concat([training.assign(snapshot="training"), scoring.assign(snapshot="scoring")], ignore_index=True)[
         ["customer_id", "snapshot", "as_of", *CUSTOMER_FEATURES, CHURN_LABEL]

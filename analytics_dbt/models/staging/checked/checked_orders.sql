@@ -17,10 +17,15 @@ products as (
     select product_id as known_product_id from {{ ref('stg_products') }}
 ),
 
+duplicated_keys as (
+    {{ duplicated_keys('typed', 'order_id') }}
+),
+
 -- Not materialized: its readers below recompute it, rather than hold all the rows in memory at once.
 row_problems as not materialized (
     select
         typed.*,
+        duplicated_keys.duplicated_key,
         {{ problems(cast_checks('orders') + [
             ("raw_order_id is null", "order_id is null"),
             ("raw_customer_id is null", "customer_id is null"),
@@ -38,9 +43,10 @@ row_problems as not materialized (
     from typed
     left join customers on typed.customer_id = customers.known_customer_id
     left join products on typed.product_id = products.known_product_id
+    left join duplicated_keys on typed.order_id = duplicated_keys.duplicated_key
 )
 
 select * from (
-    {{ keep_one_per_key('row_problems', 'order_id', 'order_date, customer_id, product_id, quantity, price',
+    {{ keep_one_per_key('orders', 'row_problems', 'order_id', 'order_date, customer_id, product_id, quantity, price',
         'duplicate order_id: another row with this order_id was kept') }}
 )

@@ -8,9 +8,14 @@ typed as (
     from source
 ),
 
+duplicated_keys as (
+    {{ duplicated_keys('typed', 'product_id') }}
+),
+
 row_problems as (
     select
-        *,
+        typed.*,
+        duplicated_keys.duplicated_key,
         {{ problems(cast_checks('products') + [
             ("raw_product_id is null", "product_id is null"),
             ("raw_cost is null", "cost is null"),
@@ -18,9 +23,10 @@ row_problems as (
             ("retail_price < 0", "retail_price is negative"),
         ]) }} as problems
     from typed
+    left join duplicated_keys on typed.product_id = duplicated_keys.duplicated_key
 )
 
 select * from (
-    {{ keep_one_per_key('row_problems', 'product_id', 'product, category, supplier, cost, retail_price',
+    {{ keep_one_per_key('products', 'row_problems', 'product_id', 'product, category, supplier, cost, retail_price',
         'duplicate product_id: another row with this product_id was kept') }}
 )
