@@ -86,7 +86,7 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
 
 
 # scikit-learn and skops are imported inside the model and prediction assets: skops imports every
-# scikit-learn estimator when it is imported (~5 s here), which every process that loads this location
+# scikit-learn estimator when it is imported (~2.4 s here), which every process that loads this location
 # (the code server, each run, each feature step) would otherwise pay.
 
 
