@@ -54,6 +54,10 @@ def month_number(months: pd.Series) -> np.ndarray:
     return months.to_numpy().astype("datetime64[M]").astype("int64")
 
 
+# month_number in SQL, of a column `month`, for the features computed in DuckDB.
+MONTH_NUMBER_SQL = "((year(month) - 1970) * 12 + month(month) - 1)"
+
+
 def month_start(number: int | np.ndarray) -> pd.Series | pd.Timestamp:
     """The first day of month `number` (as counted by month_number)."""
     if np.isscalar(number):
@@ -62,9 +66,14 @@ def month_start(number: int | np.ndarray) -> pd.Series | pd.Timestamp:
 
 
 def latest_month(monthly: pd.DataFrame, what: str) -> int:
-    if monthly.empty:
+    return has_activity(None if monthly.empty else month_number(monthly["month"]).max(), what)
+
+
+def has_activity(latest, what: str) -> int:
+    """The latest month (a month_number), or one clear error when `what` has no rows at all."""
+    if latest is None:
         raise NoActivity(f"{what} has no rows: there is no order history to compute features from.")
-    return int(month_number(monthly["month"]).max())
+    return int(latest)
 
 
 def score_1_to_5(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
@@ -83,7 +92,7 @@ with activity as (
         customer_id,
         orders,
         revenue,
-        $as_of - ((year(month) - 1970) * 12 + month(month) - 1) as months_ago
+        $as_of - {MONTH_NUMBER_SQL} as months_ago
     from {quoted(CUSTOMER_MONTHLY_ACTIVITY.name)}
 ),
 
@@ -148,12 +157,9 @@ def customer_feature_snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     - training: as of the cutoff (the first of the last LABEL_MONTHS months), for customers with orders
       before it, labelled `churned` = no order from the cutoff to the end of the data;
     - scoring: as of the month after the latest one, for every customer, unlabelled."""
-    [(latest_date,)] = con.execute(f"select max(month) from {quoted(CUSTOMER_MONTHLY_ACTIVITY.name)}").fetchall()
-    if latest_date is None:
-        raise NoActivity(
-            f"{CUSTOMER_MONTHLY_ACTIVITY.name} has no rows: there is no order history to compute features from."
-        )
-    latest = (latest_date.year - 1970) * 12 + latest_date.month - 1
+    monthly = quoted(CUSTOMER_MONTHLY_ACTIVITY.name)
+    [(latest,)] = con.execute(f"select max({MONTH_NUMBER_SQL}) from {monthly}").fetchall()
+    latest = has_activity(latest, CUSTOMER_MONTHLY_ACTIVITY.name)
     cutoff = latest - LABEL_MONTHS + 1
     training = customer_features_as_of(con, cutoff)
     training = training[training["orders"] > 0]
