@@ -1,4 +1,6 @@
-{#- Helpers for the staging/checked models, which type every raw row and say why it is rejected. -#}
+{#- The checks of the intermediate checked_<table> models, which type every raw row and say why it is
+    rejected. A check is a pair (condition, message) in plain SQL, listed in the model; cast_checks adds
+    one per contract column, and problems turns a list of them into the row's reason. -#}
 
 {% macro typed_raw_columns(table_name) -%}
     {#- Each contract column twice: cast to its contract type (null when it does not cast) under its own

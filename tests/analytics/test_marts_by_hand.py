@@ -99,7 +99,7 @@ def test_monthly_marts(built):
 
 def test_each_bad_row_is_quarantined_whole_with_its_reason(built):
     assert rows(built, "select order_id, order_date, reason from quarantine.rejected_orders order by all") == [
-        ("100", "2024-06-01", "duplicate order_id: another row with this order_id was kept"),
+        ("100", "2024-06-01", "duplicate order line: another row with this order_id and product_id was kept"),
         ("104", "2024-03-01", "customer_id is null"),
         ("105", "2024-03-01", "unknown customer_id: not among the staged customers"),
         (

@@ -9,7 +9,7 @@ orders as (
 order_totals as (
     select
         customer_id,
-        count(*) as total_orders,
+        count(distinct order_id) as total_orders,
         sum(amount) as total_spent,
         min(order_date) as first_order,
         max(order_date) as last_order

@@ -5,7 +5,7 @@ with orders as (
 select
     product_id,
     cast(date_trunc('month', order_date) as date) as month,
-    count(*) as orders,
+    count(distinct order_id) as orders,
     cast(sum(quantity) as bigint) as units_sold,
     cast(sum(amount) as double) as revenue
 from orders

@@ -9,7 +9,7 @@ orders as (
 sales as (
     select
         product_id,
-        count(*) as orders,
+        count(distinct order_id) as orders,
         sum(quantity) as units_sold,
         sum(amount) as revenue
     from orders

@@ -1,0 +1,138 @@
+-- Every raw order line, typed, with the reason it is rejected (null when it is staged). A line is
+-- identified by (order_id, product_id); all lines of an order share its customer_id and order_date.
+-- A line is rejected, in this order of checks:
+--   1. for a problem of its own (line_checks): a value that does not cast, a missing value, a customer
+--      or product that is not staged (a customer rejected upstream takes its orders with it),
+--      quantity <= 0, price < 0;
+--   2. as a duplicate: another valid line has the same (order_id, product_id); the copy kept is the
+--      first by order_date, customer_id, quantity, price;
+--   3. when its customer_id or order_date differs from its order's. An order's customer and date are
+--      the pair most of its valid lines carry; on a tie, the pair of its line with the lowest product_id.
+-- Steps 2 and 3 only look at the lines of contested orders (few); every other line streams through.
+with
+
+source as (
+    select * from {{ source('raw', 'orders') }}
+),
+
+staged_customers as (
+    select customer_id as known_customer_id from {{ ref('stg_customers') }}
+),
+
+staged_products as (
+    select product_id as known_product_id from {{ ref('stg_products') }}
+),
+
+typed as (
+    select {{ typed_raw_columns('orders') }}
+    from source
+),
+
+-- Orders whose lines repeat a product or disagree on customer or date. Counted on the typed rows, before
+-- any lookup, so this one pass over every line stays cheap; step 1 is applied to their lines below.
+contested_orders as (
+    select order_id as contested_order_id
+    from typed
+    where order_id is not null
+    group by order_id
+    having
+        count(*) > count(distinct product_id)
+        or min(customer_id) != max(customer_id)
+        or min(order_date) != max(order_date)
+),
+
+-- Not materialized: its readers below recompute it, rather than hold every line in memory at once.
+line_checks as not materialized (
+    select
+        typed.*,
+        contested_orders.contested_order_id,
+        {{ problems(cast_checks('orders') + [
+            ("raw_order_id is null", "order_id is null"),
+            ("raw_customer_id is null", "customer_id is null"),
+            ("customer_id is not null and known_customer_id is null",
+                "unknown customer_id: not among the staged customers"),
+            ("raw_product_id is null", "product_id is null"),
+            ("product_id is not null and known_product_id is null",
+                "unknown product_id: not among the staged products"),
+            ("raw_quantity is null", "quantity is null"),
+            ("quantity <= 0", "quantity is not positive"),
+            ("raw_price is null", "price is null"),
+            ("price < 0", "price is negative"),
+            ("raw_order_date is null", "order_date is null"),
+        ]) }} as problems
+    from typed
+    left join staged_customers on typed.customer_id = staged_customers.known_customer_id
+    left join staged_products on typed.product_id = staged_products.known_product_id
+    left join contested_orders on typed.order_id = contested_orders.contested_order_id
+),
+
+-- Step 2: the valid lines of contested orders, numbered among the copies of their (order_id, product_id).
+contested_lines as (
+    select
+        *,
+        row_number() over (
+            partition by order_id, product_id
+            order by order_date, customer_id, quantity, price
+        ) as copy_number
+    from line_checks
+    where problems is null and contested_order_id is not null
+),
+
+-- Step 3: each contested order's customer and date, voted by its distinct lines.
+order_headers as (
+    select
+        order_id as header_order_id,
+        customer_id as order_customer_id,
+        order_date as order_order_date
+    from contested_lines
+    where copy_number = 1
+    group by order_id, customer_id, order_date
+    qualify row_number() over (partition by order_id order by count(*) desc, min(product_id)) = 1
+),
+
+contested_verdicts as (
+    select
+        contested_lines.* exclude (contested_order_id, problems, copy_number),
+        case
+            when copy_number > 1
+                then 'duplicate order line: another row with this order_id and product_id was kept'
+            else {{ problems([
+                ("customer_id != order_customer_id",
+                    "customer_id differs from its order: the order has the customer of most of its lines (on a tie, of its lowest product_id)"),
+                ("order_date != order_order_date",
+                    "order_date differs from its order: the order has the date of most of its lines (on a tie, of its lowest product_id)"),
+            ]) }}
+        end as reason
+    from contested_lines
+    inner join order_headers on contested_lines.order_id = order_headers.header_order_id
+),
+
+verdicts as (
+    select
+        * exclude (contested_order_id, problems),
+        problems as reason
+    from line_checks
+    where problems is not null or contested_order_id is null
+
+    union all
+
+    select * from contested_verdicts
+)
+
+-- The raw values (as received) are kept for rejected lines only, which quarantine shows: a staged
+-- line's raw values are its typed ones, and storing them twice doubles the table.
+select
+    order_id,
+    customer_id,
+    product_id,
+    quantity,
+    price,
+    order_date,
+    case when reason is not null then raw_order_id end as raw_order_id,
+    case when reason is not null then raw_customer_id end as raw_customer_id,
+    case when reason is not null then raw_product_id end as raw_product_id,
+    case when reason is not null then raw_quantity end as raw_quantity,
+    case when reason is not null then raw_price end as raw_price,
+    case when reason is not null then raw_order_date end as raw_order_date,
+    reason
+from verdicts
