@@ -11,9 +11,9 @@ from warehouse_paths import raw_dir
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m datagen", description=__doc__)
-    parser.add_argument("--orders", type=int, default=100_000, help="order rows (default: %(default)s)")
-    parser.add_argument("--customers", type=int, help="customers (default: orders / 25)")
-    parser.add_argument("--products", type=int, help="products (default: orders / 500, 50 to 5,000)")
+    parser.add_argument("--orders", type=int, default=100_000, help="order lines, the rows of orders (default: %(default)s); an order has 1.8 lines on average")
+    parser.add_argument("--customers", type=int, help="customers (default: order lines / 25)")
+    parser.add_argument("--products", type=int, help="products (default: order lines / 500, 50 to 5,000)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--bad-rate",
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = Sizes.for_orders(args.orders, args.customers, args.products)
     print(
-        f"generating {sizes.orders:,} orders, {sizes.customers:,} customers, {sizes.products:,} products "
+        f"generating {sizes.orders:,} order lines, {sizes.customers:,} customers, {sizes.products:,} products "
         f"(seed {args.seed}) into {out}",
         file=sys.stderr,
     )
@@ -60,7 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for table, path in summary.files.items():
         broken = sum(summary.broken[table].values())
-        print(f"  {path}: {summary.rows[table]:,} rows, {broken:,} broken on purpose", file=sys.stderr)
+        orders = f" ({summary.distinct_orders:,} orders)" if table == "orders" else ""
+        print(f"  {path}: {summary.rows[table]:,} rows{orders}, {broken:,} broken on purpose", file=sys.stderr)
     print(f"done in {summary.seconds:.1f} s", file=sys.stderr)
     return 0
 

@@ -1,11 +1,14 @@
 """Vectorised, seeded generator of the raw landing files.
 
 Customers have an active window (signup until they churn, or until the end of the data) and an order
-rate; orders fall in their customer's window, on days weighted by season and growth; products are
-picked with Zipf-like popularity. A small share of rows of each table is broken on purpose, one kind of
-problem per row, so the quarantine has something of every kind to explain. Orders are generated and
-written in chunks of at most CHUNK_ROWS rows, each from its own seeded stream, so memory stays flat and
-the output depends on the seed and the sizes only.
+rate; orders fall in their customer's window, on days weighted by season and growth. A row of orders is
+an order line: an order has one line or more (geometric: most have 1 to 3, a few up to
+MAX_LINES_PER_ORDER), one per product, all with the order's customer and date; products are picked with
+Zipf-like popularity, distinct within an order. A small share of rows of each table is broken on
+purpose, one kind of problem per row, so the quarantine has something of every kind to explain. Order
+lines are generated and written in chunks of at most CHUNK_ROWS lines (whole orders, the last one cut to
+fit), each from its own seeded stream, so memory stays flat and the output depends on the seed and the
+sizes only.
 """
 
 import time
@@ -22,6 +25,9 @@ import pyarrow.parquet as pq
 from datagen.names import ADJECTIVES, CATEGORIES, FIRST_NAMES, LAST_NAMES, SUPPLIERS
 
 CHUNK_ROWS = 1_000_000
+# Lines per order: geometric with this success probability (P(1 line) = 0.55; mean 1/0.55 = 1.8), capped.
+LINES_PER_ORDER_P = 0.55
+MAX_LINES_PER_ORDER = 12
 FORMATS = ("parquet", "csv")
 
 # The raw-file contract (analytics_dbt/models/staging/_raw__sources.yml), as Arrow types.
@@ -67,19 +73,23 @@ ORDER_FAULTS = (
     "non_positive_quantity",
     "negative_price",
     "null_order_date",
-    "duplicate_order_id",
+    "duplicate_line",
+    "customer_disagrees",
+    "date_disagrees",
 )
+# The two kinds that break an order's agreement; each lands on a line that loses its order's vote.
+DISAGREEMENT_FAULTS = ("customer_disagrees", "date_disagrees")
 
 
 @dataclass(frozen=True)
 class Sizes:
-    orders: int
+    orders: int  # order lines: rows of the orders file
     customers: int
     products: int
 
     @classmethod
     def for_orders(cls, orders: int, customers: int | None = None, products: int | None = None) -> "Sizes":
-        """Sizes that scale with the orders: ~25 orders per customer, a catalogue of 50 to 5,000."""
+        """Sizes that scale with the order lines: ~25 lines per customer, a catalogue of 50 to 5,000."""
         return cls(
             orders=orders,
             customers=customers if customers is not None else max(20, orders // 25),
@@ -93,6 +103,7 @@ class Summary:
     files: dict[str, Path] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     broken: dict[str, dict[str, int]] = field(default_factory=dict)
+    distinct_orders: int = 0  # order ids in the orders file (its rows are lines)
     seconds: float = 0.0
 
 
@@ -152,12 +163,15 @@ class Generator:
         # Broken customer rows are drawn from the less active half: rejecting a customer rejects its
         # orders too, and a few heavy buyers would otherwise take a large share of all orders with them.
         self.quiet_customers = np.flatnonzero(weight <= np.median(weight))
+        self.busy_customers = np.flatnonzero(weight > np.median(weight))  # never broken
+        self.safe_customer = np.isin(np.arange(n), self.busy_customers)
 
     def _plan_products(self) -> None:
         rng, n = self.rng, self.sizes.products
         popularity = 1.0 / (rng.permutation(n) + 1.0) ** 1.05
         self.product_cdf = np.cumsum(popularity) / popularity.sum()
         self.quiet_products = np.flatnonzero(popularity <= np.median(popularity))  # as for customers
+        self.safe_product = ~np.isin(np.arange(n), self.quiet_products)
         self.cost = np.round(rng.lognormal(2.5, 0.9, n), 2)
         self.retail_price = np.round(self.cost * rng.uniform(1.3, 2.5, n), 2)
 
@@ -233,26 +247,37 @@ class Generator:
 
     # --- orders: large, made chunk by chunk ---------------------------------------------------------------
 
-    def order_chunk(self, index: int, first_id: int, rows: int) -> tuple[pa.Table, dict[str, int]]:
+    def order_chunk(self, index: int, first_id: int, rows: int) -> tuple[pa.Table, dict[str, int], int]:
+        """`rows` order lines: whole orders with ids from `first_id` on (the last one cut to fit). Returns
+        the lines, the broken lines per kind, and the number of orders they hold."""
         rng = np.random.default_rng([self.seed, 3, index])
-        customer = np.searchsorted(self.customer_cdf, rng.random(rows), side="right")
+        lines = self._lines_per_order(rng, rows)
+        orders = len(lines)
+        starts = np.cumsum(lines) - lines
+        order_of_line = np.repeat(np.arange(orders), lines)
+
+        # Per order: its customer, and its day, drawn from the season-weighted days of the customer's window.
+        customer = np.searchsorted(self.customer_cdf, rng.random(orders), side="right")
         customer = np.minimum(customer, self.sizes.customers - 1)
-        # The order's day: drawn from the season-weighted days inside the customer's active window.
         lo, hi = self.day_cdf[self.signup[customer]], self.day_cdf[self.last_active[customer] + 1]
-        day = np.searchsorted(self.day_cdf, lo + rng.random(rows) * (hi - lo), side="right") - 1
-        day = np.clip(day, self.signup[customer], self.last_active[customer])
-        product = np.minimum(np.searchsorted(self.product_cdf, rng.random(rows), side="right"), self.sizes.products - 1)
+        day = np.searchsorted(self.day_cdf, lo + rng.random(orders) * (hi - lo), side="right") - 1
+        day = np.clip(day, self.signup[customer], self.last_active[customer])[order_of_line]
+        customer = customer[order_of_line]
+
+        # Per line: a product not yet in its order, quantity and price.
+        product = self._draw_products(rng, rows)
+        self._make_distinct_within_orders(rng, product, order_of_line, starts, lines)
         quantity = np.minimum(rng.geometric(0.55, rows), 20).astype(np.int32)
         discount = rng.choice(np.array([1.0, 0.9, 0.8]), rows, p=[0.7, 0.2, 0.1])
         price = np.round(self.retail_price[product] * discount, 2)
 
-        order_id = np.arange(first_id, first_id + rows, dtype=np.int64)
+        order_id = first_id + order_of_line.astype(np.int64)
         customer_id = customer.astype(np.int64) + 1
         product_id = product.astype(np.int64) + 1
         customer_null = np.zeros(rows, bool)
         date_null = np.zeros(rows, bool)
 
-        faults = pick_disjoint(rng, rows, ORDER_FAULTS, broken_count(rows, self.bad_rate))
+        faults = self._pick_order_faults(rng, rows, customer, product, order_of_line, starts, lines)
         customer_null[faults["null_customer_id"]] = True
         customer_id[faults["unknown_customer_id"]] = (
             self.sizes.customers + 1 + rng.integers(0, 1000, len(faults["unknown_customer_id"]))
@@ -263,11 +288,23 @@ class Generator:
         quantity[faults["non_positive_quantity"]] = -rng.integers(0, 3, len(faults["non_positive_quantity"]))
         price[faults["negative_price"]] *= -1
         date_null[faults["null_order_date"]] = True
-        # A duplicate repeats the id of another, valid order of the chunk, as a retried export would.
-        duplicates = faults["duplicate_order_id"]
+        # A line that disagrees with its order: another (valid) customer, or a day 1 to 30 days off.
+        moved = faults["customer_disagrees"]
+        other = self.busy_customers[rng.integers(0, len(self.busy_customers), len(moved))].astype(np.int64) + 1
+        customer_id[moved] = np.where(other == customer_id[moved], other % self.sizes.customers + 1, other)
+        moved = faults["date_disagrees"]
+        shift = rng.integers(1, 31, len(moved))
+        day[moved] = np.where(day[moved] + shift < self.days, day[moved] + shift, day[moved] - shift)
+        # A duplicate line repeats another valid line of the chunk (same order and product), as a retried
+        # export would, with its own quantity.
+        duplicates = faults["duplicate_line"]
         if len(duplicates):
-            valid = np.setdiff1d(np.arange(rows), np.concatenate(list(faults.values())), assume_unique=True)
-            order_id[duplicates] = order_id[rng.choice(valid, len(duplicates), replace=False)]
+            broken = np.concatenate(list(faults.values()))
+            contested = np.isin(order_of_line, order_of_line[broken])
+            valid = np.flatnonzero(~contested & self.safe_customer[customer] & self.safe_product[product])
+            source = rng.choice(valid, len(duplicates), replace=False)
+            for column in (order_id, customer_id, product_id, price, day):
+                column[duplicates] = column[source]
 
         table = pa.table(
             {
@@ -280,7 +317,68 @@ class Generator:
             },
             schema=SCHEMAS["orders"],
         )
-        return table, {k: len(v) for k, v in faults.items()}
+        # A duplicate may have taken the only line of its order: count the orders that kept a line.
+        kept_lines = lines - np.bincount(order_of_line[duplicates], minlength=orders)
+        return table, {k: len(v) for k, v in faults.items()}, int(np.count_nonzero(kept_lines))
+
+    def _lines_per_order(self, rng: np.random.Generator, rows: int) -> np.ndarray:
+        """Lines of each order, summing to `rows` (the last order cut to fit); never more than products."""
+        cap = min(MAX_LINES_PER_ORDER, self.sizes.products)
+        lines = np.empty(0, np.int64)
+        while lines.sum() < rows:
+            more = int((rows - lines.sum()) * LINES_PER_ORDER_P * 1.1) + 16
+            lines = np.concatenate([lines, np.minimum(rng.geometric(LINES_PER_ORDER_P, more), cap)])
+        orders = int(np.searchsorted(np.cumsum(lines), rows)) + 1
+        lines = lines[:orders]
+        lines[-1] -= lines.sum() - rows
+        return lines
+
+    def _draw_products(self, rng: np.random.Generator, count: int, popular: bool = True) -> np.ndarray:
+        if not popular:
+            return rng.integers(0, self.sizes.products, count)
+        return np.minimum(
+            np.searchsorted(self.product_cdf, rng.random(count), side="right"), self.sizes.products - 1
+        )
+
+    def _make_distinct_within_orders(self, rng, product, order_of_line, starts, lines) -> None:
+        """Redraws (in place) every line whose product is already in its order, until none is: first by
+        popularity, then uniformly (a small catalogue's top products would collide for long). Only the
+        orders that had a collision are looked at again."""
+        check = np.arange(len(product))
+        for attempt in range(1000):
+            key = order_of_line[check] * self.sizes.products + product[check]
+            by_key = np.argsort(key, kind="stable")
+            repeated = check[by_key[1:][key[by_key[1:]] == key[by_key[:-1]]]]
+            if not len(repeated):
+                return
+            product[repeated] = self._draw_products(rng, len(repeated), popular=attempt < 10)
+            orders = np.unique(order_of_line[repeated])
+            counts = lines[orders]
+            check = np.repeat(starts[orders], counts) + np.arange(counts.sum()) - np.repeat(
+                np.cumsum(counts) - counts, counts
+            )
+        raise RuntimeError("could not make the products of every order distinct")
+
+    def _pick_order_faults(self, rng, rows, customer, product, order_of_line, starts, lines) -> dict:
+        """Lines to break, per kind. A disagreeing line is one per multi-line order, never its lowest
+        product's line, and its order gets no other fault and has no customer or product that may be
+        broken: so it is the line its order outvotes (or, on a tie, the one the lowest product's line
+        beats), and the quarantine counts it under its own reason. The other kinds fall on lines of the
+        other orders."""
+        unsafe_orders = np.zeros(len(lines), bool)
+        unsafe_orders[order_of_line[~(self.safe_customer[customer] & self.safe_product[product])]] = True
+        multi = np.flatnonzero((lines >= 2) & ~unsafe_orders)
+        first, second = starts[multi], starts[multi] + 1
+        candidates = np.where(product[second] > product[first], second, first)
+        per_kind = broken_count(rows, self.bad_rate)
+        kinds = DISAGREEMENT_FAULTS if self.sizes.customers >= 2 else DISAGREEMENT_FAULTS[1:]
+        faults = dict.fromkeys(DISAGREEMENT_FAULTS, np.empty(0, np.int64))
+        if len(candidates) >= 2 * len(kinds):
+            faults |= pick_disjoint(rng, rows, kinds, per_kind, candidates)
+        contested = np.zeros(len(lines), bool)
+        contested[order_of_line[np.concatenate(list(faults.values()))]] = True
+        others = tuple(kind for kind in ORDER_FAULTS if kind not in DISAGREEMENT_FAULTS)
+        return faults | pick_disjoint(rng, rows, others, per_kind, np.flatnonzero(~contested[order_of_line]))
 
 
 class RawFileWriter:
@@ -339,16 +437,19 @@ def generate(
 
     writer = RawFileWriter(out, "orders", fmt)
     broken_orders = dict.fromkeys(ORDER_FAULTS, 0)
+    next_order_id = 1
     for index, first in enumerate(range(0, sizes.orders, CHUNK_ROWS)):
         rows = min(CHUNK_ROWS, sizes.orders - first)
-        table, broken = gen.order_chunk(index, first + 1, rows)
+        table, broken, orders = gen.order_chunk(index, next_order_id, rows)
+        next_order_id = int(table["order_id"].to_numpy().max()) + 1 if rows else next_order_id
+        summary.distinct_orders += orders
         writer.write(table)
         for kind, count in broken.items():
             broken_orders[kind] += count
         if progress:
             done = first + rows
             progress(
-                f"orders {done:>13,} / {sizes.orders:,}  {done / sizes.orders:4.0%}"
+                f"order lines {done:>13,} / {sizes.orders:,}  {done / sizes.orders:4.0%}"
                 f"  {time.perf_counter() - started:6.1f} s"
             )
     summary.files["orders"], summary.rows["orders"] = writer.close(), sizes.orders

@@ -14,7 +14,9 @@ REASON_FOR_FAULT = {
     "non_positive_quantity": "quantity is not positive",
     "negative_price": "price is negative",
     "null_order_date": "order_date is null",
-    "duplicate_order_id": "duplicate order_id",
+    "duplicate_line": "duplicate order line",
+    "customer_disagrees": "customer_id differs from its order",
+    "date_disagrees": "order_date differs from its order",
 }
 
 
@@ -68,10 +70,11 @@ def test_marts_agree_with_each_other_and_with_staging(built):
         warehouse,
         """
         select
-            (select count(*) from staging.stg_orders),
+            (select count(distinct order_id) from staging.stg_orders),
             (select sum(total_orders) from marts.customer_order_summary),
-            (select sum(orders) from marts.product_performance),
             (select sum(orders) from marts.customer_monthly_activity),
+            (select count(*) from staging.stg_orders),
+            (select sum(orders) from marts.product_performance),
             (select sum(orders) from marts.product_monthly_sales),
             (select sum(amount) from staging.stg_orders),
             (select sum(total_spent::decimal(18, 2)) from marts.customer_order_summary),
@@ -82,8 +85,11 @@ def test_marts_agree_with_each_other_and_with_staging(built):
             (select count(*) from marts.product_performance)
         """,
     )
-    orders, *order_sums = row[:5]
-    revenue, *revenue_sums = row[5:8]
-    assert order_sums == [orders] * 4
+    orders, *customer_sums = row[:3]
+    lines, *product_sums = row[3:6]
+    revenue, *revenue_sums = row[6:9]
+    assert lines > orders  # the generator writes orders of several lines
+    assert customer_sums == [orders] * 2  # an order has one customer and one date
+    assert product_sums == [lines] * 2  # a line is one order containing one product
     assert revenue_sums == [revenue] * 2  # exact: amounts are cents, and summed as decimals
-    assert row[8] == row[9] and row[10] == row[11]  # one mart row per staged customer / product
+    assert row[9] == row[10] and row[11] == row[12]  # one mart row per staged customer / product

@@ -48,7 +48,7 @@ ROW_CLASSES = {
             "products": ["1,Second Lamp,home,1.0,2.0,Acme"],
         },
         [
-            ("orders", "order_date", "2024-06-01", "duplicate order_id"),
+            ("orders", "order_date", "2024-06-01", "duplicate order line"),
             ("customers", "name", "Second Ada", "duplicate customer_id"),
             ("products", "product", "Second Lamp", "duplicate product_id"),
         ],
