@@ -11,7 +11,12 @@ from warehouse_paths import raw_dir
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m datagen", description=__doc__)
-    parser.add_argument("--orders", type=int, default=100_000, help="order lines, the rows of orders (default: %(default)s); an order has 1.8 lines on average")
+    parser.add_argument(
+        "--orders",
+        type=int,
+        default=100_000,
+        help="order lines, the rows of orders (default: %(default)s); an order has 1.8 lines on average",
+    )
     parser.add_argument("--customers", type=int, help="customers (default: order lines / 25)")
     parser.add_argument("--products", type=int, help="products (default: order lines / 500, 50 to 5,000)")
     parser.add_argument("--seed", type=int, default=42)

@@ -336,9 +336,7 @@ class Generator:
     def _draw_products(self, rng: np.random.Generator, count: int, popular: bool = True) -> np.ndarray:
         if not popular:
             return rng.integers(0, self.sizes.products, count)
-        return np.minimum(
-            np.searchsorted(self.product_cdf, rng.random(count), side="right"), self.sizes.products - 1
-        )
+        return np.minimum(np.searchsorted(self.product_cdf, rng.random(count), side="right"), self.sizes.products - 1)
 
     def _make_distinct_within_orders(self, rng, product, order_of_line, starts, lines) -> None:
         """Redraws (in place) every line whose product is already in its order, until none is: first by
@@ -354,8 +352,10 @@ class Generator:
             product[repeated] = self._draw_products(rng, len(repeated), popular=attempt < 10)
             orders = np.unique(order_of_line[repeated])
             counts = lines[orders]
-            check = np.repeat(starts[orders], counts) + np.arange(counts.sum()) - np.repeat(
-                np.cumsum(counts) - counts, counts
+            check = (
+                np.repeat(starts[orders], counts)
+                + np.arange(counts.sum())
+                - np.repeat(np.cumsum(counts) - counts, counts)
             )
         raise RuntimeError("could not make the products of every order distinct")
 
