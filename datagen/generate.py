@@ -290,8 +290,9 @@ class Generator:
         date_null[faults["null_order_date"]] = True
         # A line that disagrees with its order: another (valid) customer, or a day 1 to 30 days off.
         moved = faults["customer_disagrees"]
-        other = self.busy_customers[rng.integers(0, len(self.busy_customers), len(moved))].astype(np.int64) + 1
-        customer_id[moved] = np.where(other == customer_id[moved], other % self.sizes.customers + 1, other)
+        pick = rng.integers(0, len(self.busy_customers), len(moved))
+        pick = np.where(self.busy_customers[pick] == customer[moved], (pick + 1) % len(self.busy_customers), pick)
+        customer_id[moved] = self.busy_customers[pick].astype(np.int64) + 1
         moved = faults["date_disagrees"]
         shift = rng.integers(1, 31, len(moved))
         day[moved] = np.where(day[moved] + shift < self.days, day[moved] + shift, day[moved] - shift)
@@ -371,7 +372,7 @@ class Generator:
         first, second = starts[multi], starts[multi] + 1
         candidates = np.where(product[second] > product[first], second, first)
         per_kind = broken_count(rows, self.bad_rate)
-        kinds = DISAGREEMENT_FAULTS if self.sizes.customers >= 2 else DISAGREEMENT_FAULTS[1:]
+        kinds = DISAGREEMENT_FAULTS if len(self.busy_customers) >= 2 else DISAGREEMENT_FAULTS[1:]
         faults = dict.fromkeys(DISAGREEMENT_FAULTS, np.empty(0, np.int64))
         if len(candidates) >= 2 * len(kinds):
             faults |= pick_disjoint(rng, rows, kinds, per_kind, candidates)
