@@ -24,22 +24,23 @@ def marts(raw: Path, store: Path) -> None:
     products = pd.read_parquet(raw / "products.parquet")
     orders["total_amount"] = orders["quantity"] * orders["price"]
 
+    # A row is an order line: orders are counted once (distinct order_id), money is summed over lines.
     summary = (
         orders.groupby("customer_id")
         .agg(
-            total_orders=("order_id", "count"),
+            total_orders=("order_id", "nunique"),
             total_spent=("total_amount", "sum"),
-            avg_order_value=("total_amount", "mean"),
             first_order=("order_date", "min"),
             last_order=("order_date", "max"),
         )
-        .round(2)
         .reset_index()
         .merge(customers, on="customer_id", how="left")
     )
+    summary["avg_order_value"] = summary["total_spent"] / summary["total_orders"]
+    summary[["total_spent", "avg_order_value"]] = summary[["total_spent", "avg_order_value"]].round(2)
     performance = (
         orders.groupby("product_id")
-        .agg(orders=("order_id", "count"), units_sold=("quantity", "sum"), revenue=("total_amount", "sum"))
+        .agg(orders=("order_id", "nunique"), units_sold=("quantity", "sum"), revenue=("total_amount", "sum"))
         .reset_index()
         .merge(products, on="product_id", how="left")
     )

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import duckdb
 
+# A row is an order line: orders are counted once (distinct order_id), money is summed over lines.
 MARTS = """
 create or replace table customer_order_summary as
 select
     o.customer_id,
-    count(o.order_id) as total_orders,
+    count(distinct o.order_id) as total_orders,
     round(sum(o.quantity * o.price), 2) as total_spent,
-    round(avg(o.quantity * o.price), 2) as avg_order_value,
+    round(sum(o.quantity * o.price) / count(distinct o.order_id), 2) as avg_order_value,
     min(o.order_date) as first_order,
     max(o.order_date) as last_order,
     any_value(c.name) as name,
@@ -28,7 +29,7 @@ group by o.customer_id;
 
 create or replace table product_performance as
 with stats as (
-    select product_id, count(order_id) as orders, sum(quantity) as units_sold, sum(quantity * price) as revenue
+    select product_id, count(distinct order_id) as orders, sum(quantity) as units_sold, sum(quantity * price) as revenue
     from read_parquet('{raw}/orders.parquet')
     group by product_id
 )
