@@ -27,17 +27,25 @@ row_checks as (
     from normalised
 ),
 
+-- The valid rows of one customer_id, numbered: the copy kept is the first.
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by customer_id, problems is null
+            order by signup_date, name, email, tier
+        ) as copy_number
+    from row_checks
+),
+
 verdicts as (
     select
-        * exclude (problems),
+        * exclude (problems, copy_number),
         case
             when problems is not null then problems
-            when row_number() over (
-                partition by customer_id, problems is null
-                order by signup_date, name, email, tier
-            ) > 1 then 'duplicate customer_id: another row with this customer_id was kept'
+            when copy_number > 1 then 'duplicate customer_id: another row with this customer_id was kept'
         end as reason
-    from row_checks
+    from numbered
 )
 
 -- The raw values (as received) are kept for rejected rows only, which quarantine shows.

@@ -92,14 +92,15 @@ order_headers as (
 
 contested_verdicts as (
     select
-        contested_lines.* exclude (contested_order_id, problems, copy_number),
+        -- sqlfluff takes the names in exclude (...) for unqualified column references.
+        contested_lines.* exclude (contested_order_id, problems, copy_number),  -- noqa: RF02
         case
-            when copy_number > 1
+            when contested_lines.copy_number > 1
                 then 'duplicate order line: another row with this order_id and product_id was kept'
             else {{ problems([
-                ("customer_id != order_customer_id",
+                ("contested_lines.customer_id != order_headers.order_customer_id",
                     "customer_id differs from its order: the order has the customer of most of its lines (on a tie, of its lowest product_id)"),
-                ("order_date != order_order_date",
+                ("contested_lines.order_date != order_headers.order_order_date",
                     "order_date differs from its order: the order has the date of most of its lines (on a tie, of its lowest product_id)"),
             ]) }}
         end as reason

@@ -24,17 +24,25 @@ row_checks as (
     from typed
 ),
 
+-- The valid rows of one product_id, numbered: the copy kept is the first.
+numbered as (
+    select
+        *,
+        row_number() over (
+            partition by product_id, problems is null
+            order by product, category, supplier, cost, retail_price
+        ) as copy_number
+    from row_checks
+),
+
 verdicts as (
     select
-        * exclude (problems),
+        * exclude (problems, copy_number),
         case
             when problems is not null then problems
-            when row_number() over (
-                partition by product_id, problems is null
-                order by product, category, supplier, cost, retail_price
-            ) > 1 then 'duplicate product_id: another row with this product_id was kept'
+            when copy_number > 1 then 'duplicate product_id: another row with this product_id was kept'
         end as reason
-    from row_checks
+    from numbered
 )
 
 -- The raw values (as received) are kept for rejected rows only, which quarantine shows.
