@@ -2,15 +2,27 @@ with customers as (
     select * from {{ ref('stg_customers') }}
 ),
 
-orders as (
+order_lines as (
     select * from {{ ref('stg_orders') }}
+),
+
+-- One row per order: its lines share the order's customer and date (checked_orders), and its value is
+-- the sum of theirs.
+orders as (
+    select
+        order_id,
+        customer_id,
+        order_date,
+        sum(amount) as order_value
+    from order_lines
+    group by order_id, customer_id, order_date
 ),
 
 order_totals as (
     select
         customer_id,
-        count(distinct order_id) as total_orders,
-        sum(amount) as total_spent,
+        count(*) as total_orders,
+        sum(order_value) as total_spent,
         min(order_date) as first_order,
         max(order_date) as last_order
     from orders

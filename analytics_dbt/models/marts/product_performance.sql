@@ -2,17 +2,19 @@ with products as (
     select * from {{ ref('stg_products') }}
 ),
 
-orders as (
+order_lines as (
     select * from {{ ref('stg_orders') }}
 ),
 
+-- An order has at most one line per product (stg_orders is unique on order_id, product_id), so a
+-- product's lines are the orders containing it.
 sales as (
     select
         product_id,
-        count(distinct order_id) as orders,
+        count(*) as orders,
         sum(quantity) as units_sold,
         sum(amount) as revenue
-    from orders
+    from order_lines
     group by product_id
 ),
 
