@@ -28,17 +28,29 @@ typed as (
     from source
 ),
 
--- Orders whose lines repeat a product or disagree on customer or date. Counted on the typed rows, before
--- any lookup, so this one pass over every line stays cheap; step 1 is applied to their lines below.
-contested_orders as (
-    select order_id as contested_order_id
+-- Contested orders (few): those with a product on more than one line, or whose lines disagree on
+-- customer or date. Found on the typed rows, before any lookup, so these passes over every line stay
+-- cheap; step 1 is applied to their lines below.
+orders_with_repeated_products as (
+    select order_id
+    from typed
+    where order_id is not null
+    group by order_id, product_id
+    having count(*) > 1
+),
+
+orders_with_disagreeing_lines as (
+    select order_id
     from typed
     where order_id is not null
     group by order_id
-    having
-        count(*) > count(distinct product_id)
-        or min(customer_id) != max(customer_id)
-        or min(order_date) != max(order_date)
+    having min(customer_id) != max(customer_id) or min(order_date) != max(order_date)
+),
+
+contested_orders as (
+    select order_id as contested_order_id from orders_with_repeated_products
+    union
+    select order_id from orders_with_disagreeing_lines
 ),
 
 -- Not materialized: its readers below recompute it, rather than hold every line in memory at once.
