@@ -1,0 +1,178 @@
+"""The raw contract, fuzzed: hostile raw files are either quarantined row by row or refused as a whole file
+with the one raw-file message; never a failed model or test, never a bad value staged.
+
+Each example writes raw customers, products and orders (CSV or Parquet, hostile_raw.RAW_FILES) into a
+temporary warehouse and runs `dbt build` in this process, then checks:
+1. the build succeeds, or, when a file is unusable as a whole (empty, header only, a contract column
+   missing), stops with the raw-file error naming every such file, before building anything;
+2. for every table, rows written = staged + rejected, and every rejected row has a reason;
+3. every staged row keeps the contract: the contract types, one row per key (hostile_raw.KEYS), finite
+   money, positive quantities, known customers and products, dates in range, a known tier;
+4. every staged value is the one the raw file holds, read as the contract says (no silent rounding);
+5. every data test of error severity passes (a build that succeeds has run them all).
+max_rejected_share is lifted so that the marts and their tests run on every example, however many
+of its few rows are hostile (the share test has its own tests in tests/reliability)."""
+
+import datetime as dt
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import duckdb
+from conftest import dbt_args, dbt_manifest
+from dbt.cli.main import dbtRunner
+from hostile_raw import CONTRACT, KEYS, RAW_FILES, RawFile, expected_file_errors
+from hypothesis import given
+
+DUCKDB_TYPES = {"bigint": "BIGINT", "integer": "INTEGER", "double": "DOUBLE", "date": "DATE", "varchar": "VARCHAR"}
+ALL_PASSED = {"success", "pass", "warn"}
+
+
+def build(manifest, warehouse: Path):
+    """`dbt build` on `warehouse` in this process (unit tests left out: they do not read the raw files)."""
+    previous = os.environ.get("WAREHOUSE_DIR")
+    os.environ["WAREHOUSE_DIR"] = str(warehouse)
+    try:
+        return dbtRunner(manifest=manifest).invoke(
+            [
+                *dbt_args("build", warehouse),
+                *("--exclude-resource-type", "unit_test", "--vars", "{max_rejected_share: 1}", "--quiet"),
+            ]
+        )
+    finally:
+        if previous is None:
+            del os.environ["WAREHOUSE_DIR"]
+        else:
+            os.environ["WAREHOUSE_DIR"] = previous
+
+
+@given(files=RAW_FILES)
+def test_hostile_raw_files_are_quarantined_or_refused(files: dict[str, RawFile]):
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
+        warehouse = Path(tmp) / "warehouse"
+        (warehouse / "raw").mkdir(parents=True)
+        for raw_file in files.values():
+            raw_file.write(warehouse / "raw")
+
+        result = build(dbt_manifest(), warehouse)
+
+        file_errors = expected_file_errors(files)
+        if file_errors:
+            message = str(result.exception)
+            assert not result.success and result.result is None, "an unusable raw file must stop the build"
+            assert message.startswith("Compilation Error") and "Raw landing files in" in message, message
+            for phrase in file_errors:
+                assert re.search(rf"/raw/{re.escape(phrase)}", message), (phrase, message)
+            return
+        assert result.exception is None, f"the build stopped: {result.exception}"
+        failed = [
+            f"{r.node.name}: {r.status}: {r.message}" for r in result.result.results if str(r.status) not in ALL_PASSED
+        ]
+        assert result.success and not failed, "\n".join(failed)
+
+        # dbt-duckdb keeps its database open in this process after the build: a read-only connection
+        # would conflict with it, a plain one shares it.
+        with duckdb.connect(str(warehouse / "analytics.duckdb")) as con:
+            for raw_file in files.values():
+                check_table(con, raw_file)
+            check_staged_orders(con)
+
+
+def check_table(con, raw_file: RawFile) -> None:
+    table, columns = raw_file.table, CONTRACT[raw_file.table]
+    staged, rejected, no_reason = con.execute(
+        f"select (select count(*) from staging.stg_{table}), (select count(*) from quarantine.rejected_{table}),"
+        f" (select count(*) from quarantine.rejected_{table} where coalesce(reason, '') = '')"
+    ).fetchone()
+    assert staged + rejected == raw_file.data_rows(), (table, raw_file.data_rows(), staged, rejected)
+    assert no_reason == 0, f"{table}: {no_reason} rejected rows without a reason"
+
+    types = dict(con.execute(f"select column_name, column_type from (describe staging.stg_{table})").fetchall())
+    for column, data_type in columns.items():
+        assert types[column] == DUCKDB_TYPES[data_type], (table, column, types[column])
+
+    key = ", ".join(KEYS[table])
+    [(duplicates,)] = con.execute(
+        f"select count(*) from (select {key} from staging.stg_{table} group by all having count(*) > 1)"
+    ).fetchall()
+    assert duplicates == 0, f"{table}: {duplicates} keys staged more than once"
+
+    cursor = con.execute(f"select {', '.join(columns)} from staging.stg_{table}")
+    for values in cursor.fetchall():
+        row = dict(zip(columns, values, strict=True))
+        assert all(row[key] is not None for key in KEYS[table]), (table, row)
+        for column, data_type in columns.items():
+            check_value(table, column, data_type, row[column])
+        assert any(matches(row, raw_row, raw_file) for raw_row in raw_file.rows), (
+            f"{table}: staged row {row} is none of the raw rows as the contract reads them: {raw_file.rows}"
+        )
+
+
+def check_value(table: str, column: str, data_type: str, value) -> None:
+    """The contract, restated independently of the SQL that enforces it."""
+    required = {
+        "customers": {"customer_id", "tier"},
+        "products": {"product_id", "cost"},
+        "orders": set(CONTRACT["orders"]),
+    }
+    if value is None:
+        assert column not in required[table], f"{table}.{column} staged as null"
+        return
+    if data_type == "double":
+        assert math.isfinite(value) and value >= 0, f"{table}.{column} staged as {value}"
+    if column == "quantity":
+        assert value > 0, f"{table}.quantity staged as {value}"
+    if data_type == "date":
+        assert dt.date(1900, 1, 1) <= value <= dt.date(2199, 12, 31), f"{table}.{column} staged as {value}"
+    if column == "tier":
+        assert value in ("basic", "premium"), f"{table}.tier staged as {value!r}"
+
+
+def check_staged_orders(con) -> None:
+    """Orders point at staged customers and products; all lines of one order agree on who and when."""
+    [(dangling, disagreeing)] = con.execute(
+        """
+        select
+            (select count(*) from staging.stg_orders
+             where customer_id not in (select customer_id from staging.stg_customers)
+                or product_id not in (select product_id from staging.stg_products)),
+            (select count(*) from (select order_id from staging.stg_orders group by order_id
+             having count(distinct customer_id) > 1 or count(distinct order_date) > 1))
+        """
+    ).fetchall()
+    assert dangling == 0, f"{dangling} staged orders point at no staged customer or product"
+    assert disagreeing == 0, f"{disagreeing} staged orders have lines with different customers or dates"
+
+
+def matches(staged: dict, raw_row: dict, raw_file: RawFile) -> bool:
+    return all(
+        same_value(staged[column], raw_row.get(column), column, data_type, raw_file.fmt)
+        for column, data_type in CONTRACT[raw_file.table].items()
+    )
+
+
+def same_value(staged, raw, column: str, data_type: str, fmt: str) -> bool:
+    """Whether `staged` is `raw` read as the contract says (README, "Raw values: what is accepted"):
+    numbers as Python reads them (surrounding blanks, exponents, `2.0` for an integer), dates as ISO
+    days, text exactly as written (an empty CSV field is null)."""
+    if raw is None or (fmt == "csv" and raw == ""):
+        return staged is None
+    if staged is None:
+        return False
+    if data_type in ("bigint", "integer", "double"):
+        try:
+            number = float(raw.strip()) if isinstance(raw, str) else float(raw)
+        except ValueError:
+            return False
+        return float(staged) == number
+    if data_type == "date":
+        if isinstance(raw, dt.date):
+            return staged == raw
+        text = str(raw).strip()
+        day = re.match(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})([ T]|$)", text)
+        return day is not None and staged == dt.date(*map(int, day.groups()[:3]))
+    if column == "tier":
+        return raw.strip(" ").lower() == staged  # the one text the contract normalises
+    return staged == (raw if isinstance(raw, str) else str(raw))
