@@ -13,7 +13,7 @@
 {% macro cast_checks(table_name) -%}
     {#- The checks every value of a contract column gets, whatever its table: (condition, message) pairs
         for problems(). DuckDB's try_cast is lenient; what it accepts and what these checks reject is
-        the raw contract in README.md ("Raw values: what is accepted"). -#}
+        the raw contract in README.md ("How raw values are read"). -#}
     {%- set checks = [] -%}
     {%- set dates = contract_date_range() -%}
     {%- for column in raw_columns(table_name) -%}
