@@ -18,6 +18,7 @@ import math
 import os
 import re
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -50,6 +51,26 @@ def build(manifest, warehouse: Path):
 
 @given(files=RAW_FILES)
 def test_hostile_raw_files_are_quarantined_or_refused(files: dict[str, RawFile]):
+    started = time.monotonic()
+    try:
+        outcome = check_build(files)
+    except BaseException as error:
+        outcome = f"FAILED {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        raise
+    finally:
+        log_example(files, outcome, time.monotonic() - started)
+
+
+def log_example(files: dict[str, RawFile], outcome: str, seconds: float) -> None:
+    """One line per example in $FUZZ_LOG, when set: `make fuzz`'s progress and its figures."""
+    if log := os.environ.get("FUZZ_LOG"):
+        shapes = " ".join(f"{f.name}:{f.problem or len(f.rows)}" for f in files.values())
+        with open(log, "a") as out:
+            out.write(f"{time.strftime('%H:%M:%S')} {seconds:5.1f}s {shapes} {outcome}\n")
+
+
+def check_build(files: dict[str, RawFile]) -> str:
+    """Writes the files, builds them, checks the invariants; says how the build ended."""
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         warehouse = Path(tmp) / "warehouse"
         (warehouse / "raw").mkdir(parents=True)
@@ -65,7 +86,7 @@ def test_hostile_raw_files_are_quarantined_or_refused(files: dict[str, RawFile])
             assert message.startswith("Compilation Error") and "Raw landing files in" in message, message
             for phrase in file_errors:
                 assert re.search(rf"/raw/{re.escape(phrase)}", message), (phrase, message)
-            return
+            return "refused"
         assert result.exception is None, f"the build stopped: {result.exception}"
         failed = [
             f"{r.node.name}: {r.status}: {r.message}" for r in result.result.results if str(r.status) not in ALL_PASSED
@@ -78,6 +99,7 @@ def test_hostile_raw_files_are_quarantined_or_refused(files: dict[str, RawFile])
             for raw_file in files.values():
                 check_table(con, raw_file)
             check_staged_orders(con)
+        return "built"
 
 
 def check_table(con, raw_file: RawFile) -> None:
