@@ -16,6 +16,7 @@
         the raw contract in README.md ("How raw values are read"). -#}
     {%- set checks = [] -%}
     {%- set dates = contract_date_range() -%}
+    {%- set limits = contract_limits() -%}
     {%- for column in raw_columns(table_name) -%}
         {%- set name, raw = column.name, "raw_" ~ column.name -%}
         {%- set invalid = raw ~ " is not null and " ~ name ~ " is null" -%}
@@ -40,8 +41,23 @@
                 name ~ " is out of range (" ~ dates[0] ~ " to " ~ dates[1] ~ ")"
             )) -%}
         {%- endif -%}
+        {%- if column.data_type in limits -%}
+            {%- do checks.append((
+                name ~ " >= " ~ limits[column.data_type] ~ " and isfinite(" ~ name ~ ")",
+                name ~ " is too large (" ~ "{:,}".format(limits[column.data_type]) ~ " or more)"
+            )) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(checks) }}
+{%- endmacro %}
+
+
+{% macro contract_limits() -%}
+    {#- Upper limits, by contract type: a double is money per unit (cost, retail_price, price), an integer
+        a quantity of one order line. Past them a value is a typing error upstream, and a line's amount
+        (quantity * price, DECIMAL(18,2)) would overflow: a price of 1e17 stopped every mart. Under them
+        an amount is below 10^12, and the marts' sums stay exact to the cent in a double. -#}
+    {{ return({"double": 10000000, "integer": 100000}) }}
 {%- endmacro %}
 
 
