@@ -41,37 +41,12 @@ HOSTILE_TEXT = st.one_of(
 HOSTILE_NUMBER = st.one_of(
     st.sampled_from(
         [
-            "NaN",
-            "nan",
-            "NAN",
-            "Infinity",
-            "-Infinity",
-            "inf",
-            "-inf",
-            "INF",
-            "+inf",
-            "1e400",
-            "-1e400",
-            "1e308",
-            "9223372036854775808",
-            "-9223372036854775809",
-            "2147483648",
-            "-1",
-            "-0",
-            "0",
-            "0.0",
-            "2.5",
-            "-2.5",
-            "0.5",
-            "2.0",
-            "1e1",
-            "1E1",
-            "0x10",
-            "1_000",
-            "1,234.50",
+            *"NaN nan NAN Infinity -Infinity inf -inf INF +inf 1e400 -1e400 1e308".split(),
+            *"9223372036854775808 -9223372036854775809 2147483648 -1 -0 0 0.0".split(),
+            *"2.5 -2.5 0.5 2.0 1e1 1E1 0x10 1_000 1,234.50 007 +3".split(),
             " 7 ",
-            "007",
-            "+3",
+            # around the contract's limits, and past what a DECIMAL(18,2) amount holds
+            *"99999 100000 9999999.99 10000000 1e15 1e17".split(),
         ]
     ),
     st.integers().map(str),
@@ -80,24 +55,9 @@ HOSTILE_NUMBER = st.one_of(
 HOSTILE_DATE = st.one_of(
     st.sampled_from(
         [
-            "2024-02-30",
-            "2024-13-01",
-            "2023-00-10",
-            "99999-01-01",
-            "-2024-01-01",
-            "infinity",
-            "-infinity",
-            "epoch",
-            "0001-01-01",
-            "1899-12-31",
-            "1900-01-01",
-            "2199-12-31",
-            "2200-01-01",
-            "2024/01/05",
-            "2024-1-5",
-            "20240105",
-            "01/05/2024",
-            "2024-01-05T10:00:00",
+            *"2024-02-30 2024-13-01 2023-00-10 99999-01-01 -2024-01-01 infinity -infinity epoch".split(),
+            *"0001-01-01 1899-12-31 1900-01-01 2199-12-31 2200-01-01 2024/01/05 2024-1-5 20240105".split(),
+            *"01/05/2024 2024-01-05T10:00:00".split(),
             " 2024-01-05 ",
             "5 Jan 2024",
         ]
@@ -109,9 +69,10 @@ HOSTILE_TIER = st.sampled_from(["PREMIUM", " Basic ", "gold", "premium\n", "bás
 # Typed Parquet columns: hostile values of the column's own type.
 HOSTILE_TYPED = {
     "bigint": st.one_of(st.integers(-(2**63), 2**63 - 1), st.sampled_from([0, -1, 2**63 - 1])),
-    "integer": st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([0, -1, 2**31 - 1])),
+    "integer": st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([0, -1, 99_999, 100_000, 2**31 - 1])),
     "double": st.one_of(
-        st.sampled_from([math.nan, math.inf, -math.inf, -0.0, -1.0, 1e308, -1e308, 5e-324]), st.floats()
+        st.sampled_from([math.nan, math.inf, -math.inf, -0.0, -1.0, 1e308, -1e308, 5e-324, 9999999.99, 1e7, 1e17]),
+        st.floats(),
     ),
     "date": st.one_of(st.dates(), st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1970, 1, 1)])),
 }
