@@ -22,10 +22,11 @@ import time
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 from conftest import dbt_args, dbt_manifest
 from dbt.cli.main import dbtRunner
 from hostile_raw import CONTRACT, KEYS, RAW_FILES, RawFile, expected_file_errors
-from hypothesis import given
+from hypothesis import example, given
 
 DUCKDB_TYPES = {"bigint": "BIGINT", "integer": "INTEGER", "double": "DOUBLE", "date": "DATE", "varchar": "VARCHAR"}
 ALL_PASSED = {"success", "pass", "warn"}
@@ -49,7 +50,80 @@ def build(manifest, warehouse: Path):
             os.environ["WAREHOUSE_DIR"] = previous
 
 
+def found_before() -> dict[str, RawFile]:
+    """The values that were staged before issue 18, in one example that runs every time: non-finite money
+    (CSV text and Parquet doubles), a fraction as a quantity (staged rounded), words and far years as
+    dates, a finite price whose amount overflowed DECIMAL(18,2). Beside them, lenient values the contract
+    accepts (README), which must be staged as what they say."""
+
+    def customer(customer_id, signup_date, tier="basic"):
+        return {"customer_id": customer_id, "name": "Ada", "email": "a@x", "signup_date": signup_date, "tier": tier}
+
+    def order(order_id, quantity, price, order_date="2024-01-05"):
+        ids = {"order_id": order_id, "customer_id": "1", "product_id": "1"}
+        return {**ids, "quantity": quantity, "price": price, "order_date": order_date}
+
+    def product(product_id, cost, retail_price=2.0):
+        return {
+            "product_id": product_id,
+            "product": "Lamp",
+            "category": "home",
+            "cost": cost,
+            "retail_price": retail_price,
+            "supplier": "Acme",
+        }
+
+    product_types = {
+        "product_id": pa.int64(),
+        "product": pa.string(),
+        "category": pa.string(),
+        "cost": pa.float64(),
+        "retail_price": pa.float64(),
+        "supplier": pa.string(),
+    }
+    return {
+        "customers": RawFile(
+            "customers",
+            [
+                customer("1", "2024-01-01"),
+                customer("2", "epoch"),
+                customer("3", "0971-11-06"),
+                customer("4", "99999-01-01"),
+                customer("5", "-2024-01-01"),
+                customer(" 006", "2024/1/5", " PREMIUM"),
+            ],
+            "csv",
+        ),
+        "products": RawFile(
+            "products",
+            [
+                product(1, 1.0),
+                product(2, math.nan),
+                product(3, 1.0, math.inf),
+                product(4, -math.inf),
+            ],
+            "parquet",
+            arrow_types=product_types,
+        ),
+        "orders": RawFile(
+            "orders",
+            [
+                order("1", "1", "5.0"),
+                order("2", "2.5", "5.0"),
+                order("3", "1", "NaN"),
+                order("4", "1", "-Infinity"),
+                order("5", "20", "1e17"),
+                order("6", "1", "1e400"),
+                order("7", "2.0", "1e1"),
+                order("8", "1", "5.0", "epoch"),
+            ],
+            "csv",
+        ),
+    }
+
+
 @given(files=RAW_FILES)
+@example(files=found_before())
 def test_hostile_raw_files_are_quarantined_or_refused(files: dict[str, RawFile]):
     started = time.monotonic()
     try:
