@@ -67,5 +67,11 @@ reliability: setup
 	RELIABILITY_CYCLES=$(RELIABILITY_CYCLES) RELIABILITY_KILLS=$(RELIABILITY_KILLS) \
 	RELIABILITY_REPORT=$(CURDIR)/docs/reliability-figures.json $(BIN)/python -m pytest tests/reliability -v
 
+## make fuzz: the raw-contract fuzzer (tests/fuzz) at length: FUZZ_EXAMPLES random examples (default 500;
+## `make test` runs 24). Failing examples are kept in .hypothesis/ and replayed first by the next run.
+FUZZ_EXAMPLES ?= 500
+fuzz: setup
+	FUZZ_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -v --hypothesis-show-statistics
+
 clean:
 	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache

@@ -13,15 +13,60 @@
 
 
 {% macro cast_checks(table_name) -%}
-    {#- One check per contract column: present, but not of its contract type ("quantity is not a valid integer"). -#}
+    {#- The checks every value of a contract column gets, whatever its table: (condition, message) pairs
+        for problems(). DuckDB's try_cast is lenient; what it accepts and what these checks reject is
+        the raw contract in README.md ("How raw values are read"). -#}
     {%- set checks = [] -%}
+    {%- set dates = contract_date_range() -%}
+    {%- set limits = contract_limits() -%}
     {%- for column in raw_columns(table_name) -%}
-        {%- do checks.append((
-            "raw_" ~ column.name ~ " is not null and " ~ column.name ~ " is null",
-            column.name ~ " is not a valid " ~ column.data_type
-        )) -%}
+        {%- set name, raw = column.name, "raw_" ~ column.name -%}
+        {%- set invalid = raw ~ " is not null and " ~ name ~ " is null" -%}
+        {%- if column.data_type in ("bigint", "integer") -%}
+            {#- try_cast rounds '2.5' (or a Parquet 2.5) to 3: a value is an integer only when it is one
+                read as a number too, so '2.0' and '1e1' pass and '2.5' does not. -#}
+            {%- set invalid = raw ~ " is not null and (" ~ name ~ " is null or try_cast(" ~ raw
+                ~ " as double) is distinct from cast(" ~ name ~ " as double))" -%}
+        {%- elif column.data_type == "date" -%}
+            {#- 'epoch' is the one word try_cast reads as a date (1970-01-01); 'infinity' falls outside the range. -#}
+            {%- set invalid = invalid ~ " or (" ~ name ~ " = date '1970-01-01' and not regexp_matches(cast("
+                ~ raw ~ " as varchar), '^\\s*[0-9]'))" -%}
+        {%- endif -%}
+        {%- do checks.append((invalid, name ~ " is not a valid " ~ column.data_type)) -%}
+        {%- if column.data_type == "double" -%}
+            {#- NaN and the infinities are valid doubles ('nan', 'Infinity', '-inf', '1e400' in any case, or a
+                Parquet double): no sum, comparison or rounding of money means anything with them. -#}
+            {%- do checks.append(("not isfinite(" ~ name ~ ")", name ~ " is not a finite number")) -%}
+        {%- elif column.data_type == "date" -%}
+            {%- do checks.append((
+                name ~ " not between date '" ~ dates[0] ~ "' and date '" ~ dates[1] ~ "'",
+                name ~ " is out of range (" ~ dates[0] ~ " to " ~ dates[1] ~ ")"
+            )) -%}
+        {%- endif -%}
+        {%- if column.data_type in limits -%}
+            {%- do checks.append((
+                name ~ " >= " ~ limits[column.data_type] ~ " and isfinite(" ~ name ~ ")",
+                name ~ " is too large (" ~ "{:,}".format(limits[column.data_type]) ~ " or more)"
+            )) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{ return(checks) }}
+{%- endmacro %}
+
+
+{% macro contract_limits() -%}
+    {#- Upper limits, by contract type: a double is money per unit (cost, retail_price, price), an integer
+        a quantity of one order line. Past them a value is a typing error upstream, and a line's amount
+        (quantity * price, DECIMAL(18,2)) would overflow: a price of 1e17 stopped every mart. Under them
+        an amount is below 10^12, and the marts' sums stay exact to the cent in a double. -#}
+    {{ return({"double": 10000000, "integer": 100000}) }}
+{%- endmacro %}
+
+
+{% macro contract_date_range() -%}
+    {#- The dates the contract accepts, first and last: try_cast reads '99999-01-01', '-2024-01-01' (a
+        BC date) and 'infinity' (9999-12-31) as dates, and no order or signup of this shop is one. -#}
+    {{ return(("1900-01-01", "2199-12-31")) }}
 {%- endmacro %}
 
 

@@ -1,0 +1,220 @@
+"""Hypothesis strategies for raw landing files: mostly valid customers, products and orders, in CSV or
+Parquet, with hostile values mixed in, and what the build must then do with them.
+
+The columns and their types come from the raw contract (analytics_dbt/models/staging/_raw__sources.yml)."""
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+from hypothesis import strategies as st
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SOURCES_YML = REPO_ROOT / "analytics_dbt" / "models" / "staging" / "_raw__sources.yml"
+
+# The one definition, in the fuzzer, of what identifies a staged row of each table. The orders key is
+# order_id while an order has one line; with order lines it becomes ("order_id", "product_id").
+ORDERS_KEY = ("order_id",)
+KEYS = {"customers": ("customer_id",), "products": ("product_id",), "orders": ORDERS_KEY}
+
+
+def contract() -> dict[str, dict[str, str]]:
+    """{table: {column: data_type}}, in the contract's column order."""
+    [raw] = [s for s in yaml.safe_load(SOURCES_YML.read_text())["sources"] if s["name"] == "raw"]
+    return {t["name"]: {c["name"]: c["data_type"] for c in t["columns"]} for t in raw["tables"]}
+
+
+CONTRACT = contract()
+ARROW_TYPES = {"bigint": pa.int64(), "integer": pa.int32(), "double": pa.float64(), "date": pa.date32()}
+
+# Hostile text, whatever the column: blanks, quoting and delimiters, line breaks, control characters.
+HOSTILE_TEXT = st.one_of(
+    st.sampled_from(["", " ", "\t", '"', '""', "'", ",", ";", "|", "a,b", 'say "hi"', "a\nb", "a\r\nb", "\\", "NULL"]),
+    st.text(max_size=6),  # any unicode, control characters and NUL included
+)
+HOSTILE_NUMBER = st.one_of(
+    st.sampled_from(
+        [
+            *"NaN nan NAN Infinity -Infinity inf -inf INF +inf 1e400 -1e400 1e308".split(),
+            *"9223372036854775808 -9223372036854775809 2147483648 -1 -0 0 0.0".split(),
+            *"2.5 -2.5 0.5 2.0 1e1 1E1 0x10 1_000 1,234.50 007 +3".split(),
+            " 7 ",
+            # around the contract's limits, and past what a DECIMAL(18,2) amount holds
+            *"99999 100000 9999999.99 10000000 1e15 1e17".split(),
+        ]
+    ),
+    st.integers().map(str),
+    st.floats().map(repr),  # nan, inf and huge ones included
+)
+HOSTILE_DATE = st.one_of(
+    st.sampled_from(
+        [
+            *"2024-02-30 2024-13-01 2023-00-10 99999-01-01 -2024-01-01 infinity -infinity epoch".split(),
+            *"0001-01-01 1899-12-31 1900-01-01 2199-12-31 2200-01-01 2024/01/05 2024-1-5 20240105".split(),
+            *"01/05/2024 2024-01-05T10:00:00".split(),
+            " 2024-01-05 ",
+            "5 Jan 2024",
+        ]
+    ),
+    st.dates().map(str),
+)
+HOSTILE_TIER = st.sampled_from(["PREMIUM", " Basic ", "gold", "premium\n", "básic"])
+
+# Typed Parquet columns: hostile values of the column's own type.
+HOSTILE_TYPED = {
+    "bigint": st.one_of(st.integers(-(2**63), 2**63 - 1), st.sampled_from([0, -1, 2**63 - 1])),
+    "integer": st.one_of(st.integers(-(2**31), 2**31 - 1), st.sampled_from([0, -1, 99_999, 100_000, 2**31 - 1])),
+    "double": st.one_of(
+        st.sampled_from([math.nan, math.inf, -math.inf, -0.0, -1.0, 1e308, -1e308, 5e-324, 9999999.99, 1e7, 1e17]),
+        st.floats(),
+    ),
+    "date": st.one_of(st.dates(), st.sampled_from([dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(1970, 1, 1)])),
+}
+
+# How a file can be unusable as a whole, and the words the raw-file error must then use about it.
+FILE_PROBLEMS = {
+    "empty": "is empty (0 bytes)",
+    "header_only": "has no rows",
+    "missing_column": "lacks column(s)",
+}
+
+
+@dataclass
+class RawFile:
+    """One raw landing file as generated: rows of python values (str for text cells), how it is written,
+    and the column types of a Parquet file (a contract type, or a wrong one)."""
+
+    table: str
+    rows: list[dict]
+    fmt: str  # csv | parquet
+    arrow_types: dict[str, pa.DataType] = field(default_factory=dict)
+    problem: str | None = None  # a FILE_PROBLEMS key, or None when the file is usable
+    extra_column: bool = False
+    crlf: bool = False
+    bom: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.table}.{self.fmt}"
+
+    def columns(self) -> list[str]:
+        names = list(CONTRACT[self.table])
+        if self.problem == "missing_column":
+            names = names[:-1]
+        return [*names, "note"] if self.extra_column else names
+
+    def data_rows(self) -> int:
+        return 0 if self.problem in ("empty", "header_only") else len(self.rows)
+
+    def write(self, raw_dir: Path) -> None:
+        path = raw_dir / self.name
+        if self.problem == "empty":
+            path.write_bytes(b"")
+            return
+        columns = self.columns()
+        rows = [] if self.problem == "header_only" else self.rows
+        if self.fmt == "csv":
+            lines = [columns, *(["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows)]
+            text = "".join(",".join(map(csv_field, line)) + ("\r\n" if self.crlf else "\n") for line in lines)
+            path.write_bytes(("\ufeff" if self.bom else "").encode() + text.encode("utf-8", "surrogatepass"))
+        else:
+            types = {**self.arrow_types, "note": pa.string()}
+            arrays = {c: pa.array([row.get(c) for row in rows], type=types[c]) for c in columns}
+            pq.write_table(pa.table(arrays), path)
+
+
+def csv_field(value: str) -> str:
+    """A CSV field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break (CR or LF).
+    Python's csv module, writing LF line ends, leaves a lone CR unquoted: a malformed file (see
+    docs/reliability.md), which this fuzzer does not generate."""
+    return '"' + value.replace('"', '""') + '"' if any(c in value for c in ',"\r\n') else value
+
+
+def _valid(table: str, column: str, data_type: str):
+    """Values the contract accepts. Keys come from small ranges, so duplicates and orders pointing at no
+    customer or product happen often."""
+    ids = {"customer_id": (1, 8), "product_id": (1, 8), "order_id": (1, 12)}
+    if column in ids:
+        low, high = ids[column]
+        return st.integers(low, high + 2 if table == "orders" and column != "order_id" else high)
+    if column == "tier":
+        return st.sampled_from(["basic", "premium"])
+    if column == "quantity":
+        return st.integers(1, 20)
+    if data_type == "double":
+        return st.integers(0, 100_000).map(lambda cents: cents / 100)
+    if data_type == "date":
+        return st.dates(dt.date(2020, 1, 1), dt.date(2025, 12, 31))
+    return st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=12)
+
+
+def _hostile_text(column: str, data_type: str):
+    specific = {"bigint": HOSTILE_NUMBER, "integer": HOSTILE_NUMBER, "double": HOSTILE_NUMBER, "date": HOSTILE_DATE}
+    if column == "tier":
+        return st.one_of(HOSTILE_TIER, HOSTILE_TEXT)
+    return st.one_of(specific.get(data_type, HOSTILE_TEXT), HOSTILE_TEXT)
+
+
+def _cell(valid, hostile):
+    """Mostly valid: one cell in eight is hostile, one in sixteen null (shrinks towards valid)."""
+    return st.integers(0, 15).flatmap(lambda n: valid if n < 13 else (hostile if n < 15 else st.none()))
+
+
+def _as_text(value) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+@st.composite
+def raw_file(draw, table: str) -> RawFile:
+    fmt = draw(st.sampled_from(["csv", "parquet"]))
+    arrow_types = {}
+    cells = {}
+    for column, data_type in CONTRACT[table].items():
+        valid = _valid(table, column, data_type)
+        # A Parquet column has the contract's type, or is text, or another wrong type.
+        representation = "text"
+        if fmt == "parquet":
+            representation = draw(st.sampled_from(["typed", "typed", "text", "wrong"]))
+            if data_type == "varchar" and representation == "wrong":
+                representation = "int"
+        if representation == "typed" and data_type in ARROW_TYPES:
+            arrow_types[column] = ARROW_TYPES[data_type]
+            cells[column] = _cell(valid, HOSTILE_TYPED[data_type])
+        elif representation == "wrong" and data_type in ("bigint", "integer"):
+            arrow_types[column] = pa.float64()  # 2.0 is an integer, 2.5 is not
+            cells[column] = _cell(valid.map(float), st.one_of(HOSTILE_TYPED["double"], st.sampled_from([2.5, 0.5])))
+        elif representation == "wrong" and data_type == "date":
+            arrow_types[column] = pa.int64()  # 20240105: a date typed as a number
+            cells[column] = _cell(valid.map(lambda d: int(d.strftime("%Y%m%d"))), HOSTILE_TYPED["bigint"])
+        elif representation in ("wrong", "int"):
+            arrow_types[column] = pa.int64()
+            cells[column] = _cell(st.integers(0, 99), HOSTILE_TYPED["bigint"])
+        else:
+            arrow_types[column] = pa.string()
+            cells[column] = _cell(valid.map(_as_text), _hostile_text(column, data_type))
+    # A build costs the same for 4 rows or 16: enough rows that most examples hold several hostile values.
+    rows = draw(st.lists(st.fixed_dictionaries(cells), min_size=4, max_size=16))
+    # One file in forty is unusable as a whole (then the build must stop with the raw-file error).
+    problem = draw(st.integers(0, 39).map(lambda n: list(FILE_PROBLEMS)[n - 37] if n >= 37 else None))
+    return RawFile(
+        table,
+        rows,
+        fmt,
+        arrow_types={**arrow_types, "note": pa.string()},
+        problem=problem,
+        extra_column=draw(st.integers(0, 7)) == 7,
+        crlf=draw(st.booleans()),
+        bom=fmt == "csv" and draw(st.integers(0, 3)) == 3,
+    )
+
+
+RAW_FILES = st.fixed_dictionaries({table: raw_file(table) for table in CONTRACT})
+
+
+def expected_file_errors(files: dict[str, RawFile]) -> list[str]:
+    """What the raw-file error must say, one phrase per unusable file: '<table>.<fmt> <problem words>'."""
+    return [f"{f.name} {FILE_PROBLEMS[f.problem]}" for f in files.values() if f.problem]
