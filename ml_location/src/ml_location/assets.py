@@ -120,8 +120,8 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, result):
         records=[dg.TableRecord({"feature": f, "importance": float(i)}) for f, i in result.importances.values],
         schema=dg.TableSchema(columns=[dg.TableColumn("feature", "string"), dg.TableColumn("importance", "float")]),
     )
-    yield dg.Output(
-        result,
+    yield dg.MaterializeResult(
+        value=result,
         metadata={
             **{metric: dg.MetadataValue.float(value) for metric, value in result.metrics.items()},
             "trained_on_data_version": result.data_version,

@@ -53,6 +53,13 @@ def _importances(model, x: np.ndarray, y: np.ndarray, features, scoring: str, se
     )
 
 
+def churn_rule(recency_months: np.ndarray, window_months: int) -> np.ndarray:
+    """The baseline: the churn definition applied to the past, "no order in the last `window_months` months
+    before the as-of month". recency_months is 1 when the last order was in the month before, so a customer
+    has gone recency - 1 whole months without an order. (Recency itself is the baseline's score.)"""
+    return recency_months - 1 >= window_months
+
+
 def churn_not_trained(training: pd.DataFrame, churned: int, retained: int, window_months: int) -> NotTrained:
     """Why the churn model cannot learn from this training snapshot, and what to change."""
     cutoff = f" (as of {training['as_of'].min():%Y-%m-%d})" if len(training) else ""
@@ -106,12 +113,8 @@ def train_churn_model(training: pd.DataFrame, window_months: int, seed: int) -> 
     model.fit(x_train, y_train)
     probability = model.predict_proba(x_test)[:, 1]
     predicted = probability >= 0.5
-    # Baseline: the churn definition applied to the past. recency_months is 1 when the last order was in
-    # the month before the cutoff, so a customer has gone recency - 1 whole months without an order, and
-    # the rule "already no order for `window_months` months" is recency > window_months. Recency itself is
-    # the baseline's score. A customer without orders has no recency and counts as churned.
     recency = np.nan_to_num(x_test[:, CUSTOMER_FEATURES.index("recency_months")], nan=1e9)
-    baseline = recency - 1 >= window_months
+    baseline = churn_rule(recency, window_months)
     metrics = {
         "roc_auc": roc_auc_score(y_test, probability),
         "precision": precision_score(y_test, predicted, zero_division=0),
