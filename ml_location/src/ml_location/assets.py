@@ -103,6 +103,8 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, result):
 
     if isinstance(result, NotTrained):
         record_not_trained(ml, context.asset_key.path[-1], result)
+        # Info, not a warning: data a model cannot learn from is an outcome the asset records, not a fault of
+        # the run; the observation carries it to the asset's page, and `make demo` prints it once.
         context.log.info(result.reason)
         context.log_event(
             dg.AssetObservation(
