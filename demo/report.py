@@ -1,5 +1,6 @@
 """Print what the pipeline produced and where: the public marts, the quarantine, the ML tables and the
-models' held-out metrics beside their baselines. Reads both warehouse files read-only."""
+models' held-out metrics beside their baselines, or why a model was not trained. Reads both warehouse files
+read-only; a table that is not there is reported as such."""
 
 import json
 import sys
@@ -8,19 +9,60 @@ import duckdb
 
 from warehouse_paths import analytics_db, ml_db, raw_dir
 
-MODEL_METRICS = {
-    "customer_churn_model": ("roc_auc", "precision", "recall"),
-    "demand_forecast_model": ("mae",),
+# Each model table: the metrics shown beside their `baseline_` counterparts, and the predictions it scores.
+MODELS = {
+    "customer_churn_model": (("roc_auc", "precision", "recall"), "customer_risk_scores"),
+    "demand_forecast_model": (("mae",), "product_demand_forecasts"),
 }
 
 
-def table_counts(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> list[tuple[str, int]]:
+def table_counts(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> dict[str, int]:
+    """Exact row counts of every table in `schemas`, as {"schema.table": rows}."""
     tables = con.execute(
-        "select schema_name, table_name, estimated_size from duckdb_tables() "
+        "select schema_name, table_name from duckdb_tables() "
         "where schema_name in (select unnest(?)) order by schema_name desc, table_name",
         [list(schemas)],
     ).fetchall()
-    return [(f"{schema}.{table}", rows) for schema, table, rows in tables]
+    return {
+        f"{schema}.{table}": con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+        for schema, table in tables
+    }
+
+
+def rejection_reasons(con: duckdb.DuckDBPyConnection, quarantine: list[str]) -> str:
+    """The three most common reasons rows were rejected, over every quarantine table; "none" if none."""
+    if not quarantine:
+        return "none"
+    rows = " union all ".join(f"select reason from {table}" for table in quarantine)
+    reasons = con.execute(f"select reason, count(*) from ({rows}) group by all order by 2 desc, 1 limit 3").fetchall()
+    return "; ".join(f"{reason} ({n:,})" for reason, n in reasons) or "none"
+
+
+def model_lines(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[str]:
+    """Per model: its latest training attempt (metrics vs baseline, or why it was not trained), and what
+    its predictions table holds."""
+    lines = []
+    for model, (names, predictions) in MODELS.items():
+        scored_by = ""
+        if f"main.{predictions}" in tables:
+            versions = con.execute(f'select distinct model_version from "{predictions}"').fetchall()
+            scored_by = ", ".join(f"v{version}" for (version,) in versions)
+        if not tables.get(f"main.{model}"):
+            lines.append(f"  {model}: not built yet")
+            continue
+        cursor = con.execute(f'select * from "{model}" order by trained_at desc limit 1')
+        latest = dict(zip([column for column, *_ in cursor.description], *cursor.fetchall(), strict=True))
+        if latest.get("not_trained_reason"):
+            lines.append(f"  {latest['not_trained_reason']}")  # starts "<model> was not trained: "
+            held = f"still holds the scores of {model} {scored_by}" if scored_by else "does not exist"
+            lines.append(f"  {predictions}: not rebuilt, no current model to score with ({predictions} {held})")
+            continue
+        metrics = json.loads(latest["metrics"])
+        figures = ", ".join(f"{n} {metrics[n]:.3f} vs {metrics['baseline_' + n]:.3f}" for n in names)
+        lines.append(f"  {model} v{latest['version']}: {figures}")
+        if scored_by:
+            lines.append(f"  {predictions}: scored by {model} {scored_by}")
+    return lines
 
 
 def main() -> int:
@@ -30,30 +72,29 @@ def main() -> int:
     print(f"\nRaw files:  {raw_dir()}")
     print(f"Analytics:  {analytics_db()}")
     with duckdb.connect(str(analytics_db()), read_only=True) as con:
-        for table, rows in table_counts(con, ("marts", "quarantine")):
+        tables = table_counts(con, ("marts", "quarantine"))
+        for table, rows in tables.items():
             print(f"  {table:<38} {rows:>12,} rows")
-        reasons = con.execute(
-            "select reason, count(*) from quarantine.rejected_orders group by all order by 2 desc limit 3"
-        ).fetchall()
-    print("  most common reasons orders were rejected: " + "; ".join(f"{r} ({n:,})" for r, n in reasons))
+        quarantine = [table for table in tables if table.startswith("quarantine.")]
+        print(f"  most common reasons rows were rejected: {rejection_reasons(con, quarantine)}")
 
-    if ml_db().exists():
-        print(f"ML:         {ml_db()}")
-        with duckdb.connect(str(ml_db()), read_only=True) as con:
-            for table, rows in table_counts(con, ("main",)):
-                print(f"  {table:<38} {rows:>12,} rows")
-            print("Models, on held-out data (model vs baseline):")
-            for model, names in MODEL_METRICS.items():
-                [(version, metrics)] = con.execute(
-                    f'select version, metrics from "{model}" order by version desc limit 1'
-                ).fetchall()
-                metrics = json.loads(metrics)
-                figures = ", ".join(f"{n} {metrics[n]:.3f} vs {metrics['baseline_' + n]:.3f}" for n in names)
-                print(f"  {model} v{version}: {figures}")
-    print(
-        '\nQuery them: .venv/bin/python -c "import duckdb; '
-        f"print(duckdb.connect('{ml_db()}', read_only=True).sql('from customer_risk_scores limit 5'))\""
-    )
+    if not ml_db().exists():
+        print(f"ML:         {ml_db()} does not exist yet")
+        return 0
+    print(f"ML:         {ml_db()}")
+    with duckdb.connect(str(ml_db()), read_only=True) as con:
+        tables = table_counts(con, ("main",))
+        for table, rows in tables.items():
+            print(f"  {table:<38} {rows:>12,} rows")
+        print("Models, on held-out data (model vs baseline):")
+        for line in model_lines(con, tables):
+            print(line)
+    predictions = [p for _, p in MODELS.values() if f"main.{p}" in tables]
+    if predictions:
+        print(
+            '\nQuery them: .venv/bin/python -c "import duckdb; '
+            f"print(duckdb.connect('{ml_db()}', read_only=True).sql('from {predictions[0]} limit 5'))\""
+        )
     return 0
 
 

@@ -1,11 +1,15 @@
 """The feature and model code on hand-sized data: tiny and skewed inputs, no label leakage, clear
 refusals when a model cannot be trained."""
 
+import re
+
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
 from ml_location.features import (
+    CHURN_LABEL,
     CUSTOMER_FEATURES,
     PRODUCT_FEATURES,
     NoActivity,
@@ -13,7 +17,7 @@ from ml_location.features import (
     product_feature_panel,
     score_1_to_5,
 )
-from ml_location.models import CannotTrain, train_churn_model, train_demand_model
+from ml_location.models import NotTrained, Trained, churn_rule, train_churn_model, train_demand_model
 from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
 
 CUSTOMERS = pd.DataFrame({"customer_id": [1, 2, 3, 4], "tier": ["basic", "premium", "basic", "basic"]})
@@ -25,12 +29,12 @@ def monthly(rows):
     return frame
 
 
-def snapshots(customers: pd.DataFrame, activity: pd.DataFrame) -> pd.DataFrame:
+def snapshots(customers: pd.DataFrame, activity: pd.DataFrame, window: int = 3) -> pd.DataFrame:
     """customer_feature_snapshots on frames, exposed by the public models' names as in the warehouse."""
     con = duckdb.connect()
     con.register(CUSTOMER_ORDER_SUMMARY.name, customers)
     con.register(CUSTOMER_MONTHLY_ACTIVITY.name, activity)
-    return customer_feature_snapshots(con)
+    return customer_feature_snapshots(con, window)
 
 
 ACTIVITY = monthly(
@@ -89,8 +93,88 @@ def test_rfm_ranks_lower_recency_higher():
 
 def test_a_model_that_cannot_be_trained_says_so():
     training = snapshots(CUSTOMERS, ACTIVITY)
-    with pytest.raises(CannotTrain, match=r"training snapshot has 2 customers .* 1 churned and 1 retained"):
-        train_churn_model(training[training["snapshot"] == "training"], seed=1)
+    result = train_churn_model(training[training["snapshot"] == "training"], window_months=3, seed=1)
+    assert isinstance(result, NotTrained)
+    assert re.search(r"as of 2024-03-01\) has 2 customers .* 1 churned .* and 1 retained", result.reason)
+    assert result.figures == {
+        "training_customers": 2,
+        "churned": 1,
+        "retained": 1,
+        "min_customers_per_class": 10,
+        "churn_window_months": 3,
+    }
+
+
+def test_no_churn_at_the_window_says_which_setting_to_change():
+    """Twelve customers who order every month: nobody goes three months without an order."""
+    customers = pd.DataFrame({"customer_id": range(1, 13), "tier": ["basic"] * 12})
+    months = pd.date_range("2024-01-01", "2024-08-01", freq="MS")
+    activity = monthly([(c, m, 1, 10.0) for c in range(1, 13) for m in months])
+    features = snapshots(customers, activity)
+    result = train_churn_model(features[features["snapshot"] == "training"], window_months=3, seed=1)
+    assert isinstance(result, NotTrained)
+    assert "12 customers with orders before the cutoff, 0 churned" in result.reason
+    assert "a shorter churn window (resource `churn`, months_without_order, now 3)" in result.reason
+
+
+# Latest month June 2024. Per churn window N (cutoff = the first of the last N months), the expected label of
+# each customer with orders before the cutoff; customers absent from a window have no order before it.
+WINDOW_HISTORIES = monthly(
+    [
+        (1, "2024-01-01", 1, 10.0),
+        (1, "2024-06-01", 1, 10.0),  # orders in June: never churned
+        (2, "2024-02-01", 1, 10.0),
+        (2, "2024-04-01", 1, 10.0),  # last order April: May and June without
+        (3, "2024-01-01", 1, 10.0),  # last order January: February to June without
+        (4, "2024-05-01", 1, 10.0),  # first order May
+    ]
+)
+EXPECTED_LABELS = {
+    1: {1: False, 2: True, 3: True, 4: True},  # cutoff June
+    2: {1: False, 2: True, 3: True},  # cutoff May: customer 4 has no order before it
+    3: {1: False, 2: False, 3: True},  # cutoff April
+    5: {1: False, 3: True},  # cutoff February: customer 2's first order is in it
+    6: {},  # cutoff January: nobody ordered before it
+}
+
+
+@pytest.mark.parametrize("window", EXPECTED_LABELS)
+def test_the_churn_window_sets_the_labels(window):
+    features = snapshots(CUSTOMERS, WINDOW_HISTORIES, window=window)
+    training = features[features["snapshot"] == "training"].set_index("customer_id")
+    assert {c: bool(churned) for c, churned in training[CHURN_LABEL].items()} == EXPECTED_LABELS[window]
+    assert (features["churn_window_months"] == window).all()
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, 4])
+def test_the_baseline_rule_is_the_churn_definition_applied_to_the_past(window):
+    """The rule says "no order in the `window` months before the as-of month": checked against the order
+    months themselves, as of July (the scoring snapshot), for every customer of WINDOW_HISTORIES."""
+    features = snapshots(CUSTOMERS, WINDOW_HISTORIES, window=window)
+    scoring = features[(features["snapshot"] == "scoring") & features["orders"].gt(0)].set_index("customer_id")
+    first_month_of_window = pd.Timestamp("2024-07-01") - pd.DateOffset(months=window)
+    ordered = set(WINDOW_HISTORIES.loc[WINDOW_HISTORIES["month"] >= first_month_of_window, "customer_id"])
+    rule = churn_rule(scoring["recency_months"].to_numpy(), window)
+    assert dict(zip(scoring.index, rule.tolist(), strict=True)) == {c: c not in ordered for c in scoring.index}
+
+
+def test_the_data_version_fingerprints_exactly_the_rows_the_model_was_fit_on():
+    rng = np.random.default_rng(0)
+    training = pd.DataFrame(rng.random((80, len(CUSTOMER_FEATURES))), columns=list(CUSTOMER_FEATURES))
+    training.insert(0, "customer_id", range(80))
+    training[CHURN_LABEL] = training["orders"] > 0.5
+    trained = train_churn_model(training, window_months=3, seed=1)
+    assert isinstance(trained, Trained) and len(trained.fitted_on) == 60  # 25% held out
+
+    def version_after_changing(customer_id) -> str:
+        changed = training.copy()
+        changed.loc[changed["customer_id"] == customer_id, "revenue"] += 1.0
+        return train_churn_model(changed, window_months=3, seed=1).data_version
+
+    held_out = sorted(set(training["customer_id"]) - set(trained.fitted_on["customer_id"]))[0]
+    fitted = trained.fitted_on["customer_id"].iloc[0]
+    assert version_after_changing(held_out) == trained.data_version
+    assert version_after_changing(fitted) != trained.data_version
 
 
 def test_demand_features_on_a_tiny_catalogue():
@@ -113,5 +197,5 @@ def test_demand_features_on_a_tiny_catalogue():
     assert history.loc["2024-01-01", "next_month_units"] == 4  # the target is the following month
     assert pd.isna(latest.loc[10, "next_month_units"])
     assert set(PRODUCT_FEATURES) <= set(panel.columns)
-    with pytest.raises(CannotTrain, match="demand_forecast_model cannot be trained"):
-        train_demand_model(panel, seed=1)
+    result = train_demand_model(panel, seed=1)
+    assert isinstance(result, NotTrained) and result.reason.startswith("demand_forecast_model was not trained")

@@ -11,7 +11,9 @@ from ml_location.assets import (
     product_demand_forecasts,
     product_features,
 )
+from ml_location.churn_definition import ChurnDefinition
 from ml_location.ml_warehouse import MlTablesIOManager, MlWarehouse
+from ml_location.model_store import MlModelsIOManager
 from ml_location.monitoring import alert_sink, boundary_failure_alerts
 
 ml_warehouse = MlWarehouse()
@@ -36,6 +38,8 @@ defs = dg.Definitions(
         "analytics": AnalyticsWarehouse(),
         "ml": ml_warehouse,
         "ml_tables": MlTablesIOManager(warehouse=ml_warehouse),
+        "ml_models": MlModelsIOManager(warehouse=ml_warehouse),
+        "churn": ChurnDefinition(),
         "alerts": alert_sink(),
     },
 )

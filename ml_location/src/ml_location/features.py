@@ -27,8 +27,9 @@ CUSTOMER_FEATURES = (
     "is_premium",
 )
 CHURN_LABEL = "churned"
-# "No order in the last 90 days of data": the mart is monthly, so the last three calendar months.
-LABEL_MONTHS = 3
+# The churn definition the training snapshot was labelled with (months without an order), kept beside the
+# rows so the model and its baseline use the same window as the labels they learn from.
+CHURN_WINDOW = "churn_window_months"
 
 PRODUCT_FEATURES = (
     "units_lag1",  # units sold in the as-of month
@@ -85,7 +86,8 @@ def score_1_to_5(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
 
 # The per-customer aggregates, as of month $as_of (a month_number), in DuckDB: it reads the monthly
 # activity where it lies (in the read-only warehouse connection) and hands pandas one row per customer,
-# instead of every customer-month (20M at 50M orders). Months from $as_of on count only for the label.
+# instead of every customer-month (docs/benchmarks.md has the sizes). Months from $as_of on count only for
+# the label.
 CUSTOMER_HISTORY_SQL = f"""
 with activity as (
     select
@@ -151,24 +153,26 @@ def customer_features_as_of(con: duckdb.DuckDBPyConnection, as_of: int) -> pd.Da
     return features[["customer_id", "as_of", *CUSTOMER_FEATURES, "ordered_from_as_of"]]
 
 
-def customer_feature_snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: int) -> pd.DataFrame:
     """Two point-in-time snapshots of the same features, told apart by `snapshot`:
 
-    - training: as of the cutoff (the first of the last LABEL_MONTHS months), for customers with orders
-      before it, labelled `churned` = no order from the cutoff to the end of the data;
-    - scoring: as of the month after the latest one, for every customer, unlabelled."""
+    - training: as of the cutoff (the first of the last `window_months` months of the data), for customers
+      with orders before it, labelled `churned` = no order in those `window_months` months;
+    - scoring: as of the month after the latest one, for every customer, unlabelled.
+
+    The mart is monthly, so a window is whole calendar months."""
     monthly = quoted(CUSTOMER_MONTHLY_ACTIVITY.name)
     [(latest,)] = con.execute(f"select max({MONTH_NUMBER_SQL}) from {monthly}").fetchall()
     latest = has_activity(latest, CUSTOMER_MONTHLY_ACTIVITY.name)
-    cutoff = latest - LABEL_MONTHS + 1
+    cutoff = latest - window_months + 1
     training = customer_features_as_of(con, cutoff)
     training = training[training["orders"] > 0]
     training[CHURN_LABEL] = (~training["ordered_from_as_of"]).astype("boolean")
     scoring = customer_features_as_of(con, latest + 1)
     scoring[CHURN_LABEL] = pd.array([pd.NA] * len(scoring), dtype="boolean")
-    return pd.concat([training.assign(snapshot="training"), scoring.assign(snapshot="scoring")], ignore_index=True)[
-        ["customer_id", "snapshot", "as_of", *CUSTOMER_FEATURES, CHURN_LABEL]
-    ]
+    snapshots = pd.concat([training.assign(snapshot="training"), scoring.assign(snapshot="scoring")], ignore_index=True)
+    snapshots[CHURN_WINDOW] = window_months
+    return snapshots[["customer_id", "snapshot", "as_of", *CUSTOMER_FEATURES, CHURN_LABEL, CHURN_WINDOW]]
 
 
 def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:

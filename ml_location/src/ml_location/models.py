@@ -4,9 +4,9 @@ Histogram gradient boosting: fast on hundreds of thousands of rows on two cores,
 (a customer who never ordered has no recency), deterministic with a seed.
 """
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
-import dagster as dg
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -21,8 +21,13 @@ MIN_DEMAND_TRAINING_ROWS = 30
 IMPORTANCE_SAMPLE = 20_000  # rows of the held-out set used for permutation importance
 
 
-class CannotTrain(dg.Failure):
-    """The data cannot support the model (too small, one class only): said in one message."""
+@dataclass
+class NotTrained:
+    """The data cannot support the model (too small, one class only): why, in one message that says what
+    to change, and the figures behind it."""
+
+    reason: str
+    figures: dict[str, int | float] = field(default_factory=dict)
 
 
 @dataclass
@@ -31,6 +36,13 @@ class Trained:
     features: tuple[str, ...]
     metrics: dict[str, float]
     importances: pd.DataFrame  # feature, importance (drop in the held-out score when shuffled)
+    fitted_on: pd.DataFrame  # exactly the rows the model was fit on: no held-out, no scoring rows
+
+    @property
+    def data_version(self) -> str:
+        """A fingerprint of exactly the rows the model was fit on (`fitted_on`)."""
+        hashes = pd.util.hash_pandas_object(self.fitted_on, index=False).to_numpy()
+        return hashlib.sha256(hashes.tobytes()).hexdigest()[:16]
 
 
 def _importances(model, x: np.ndarray, y: np.ndarray, features, scoring: str, seed: int) -> pd.DataFrame:
@@ -41,29 +53,68 @@ def _importances(model, x: np.ndarray, y: np.ndarray, features, scoring: str, se
     )
 
 
-def train_churn_model(training: pd.DataFrame, seed: int) -> Trained:
-    """`training`: the training snapshot of customer_features (features as of the cutoff + `churned`)."""
+def churn_rule(recency_months: np.ndarray, window_months: int) -> np.ndarray:
+    """The baseline: the churn definition applied to the past, "no order in the last `window_months` months
+    before the as-of month". recency_months is 1 when the last order was in the month before, so a customer
+    has gone recency - 1 whole months without an order. (Recency itself is the baseline's score.)"""
+    return recency_months - 1 >= window_months
+
+
+def churn_not_trained(training: pd.DataFrame, churned: int, retained: int, window_months: int) -> NotTrained:
+    """Why the churn model cannot learn from this training snapshot, and what to change."""
+    cutoff = f" (as of {training['as_of'].min():%Y-%m-%d})" if len(training) else ""
+    definition = f"no order in the {window_months} month(s) from the cutoff to the end of the data"
+    setting = f"resource `churn`, months_without_order, now {window_months}"
+    if not len(training):
+        advice = (
+            f"No customer ordered before the cutoff: the order history is not longer than the churn window. Set "
+            f"a shorter churn window ({setting}), or build the marts from a longer order history."
+        )
+    elif churned < MIN_CUSTOMERS_PER_CLASS <= retained:
+        advice = (
+            f"Too few customers went {window_months} month(s) without an order: a shorter churn window "
+            f"({setting}) counts more customers as churned; or build the marts from more customers."
+        )
+    elif retained < MIN_CUSTOMERS_PER_CLASS <= churned:
+        advice = (
+            f"Too few customers ordered in the last {window_months} month(s): a longer churn window ({setting}) "
+            "counts fewer customers as churned; or build the marts from more customers."
+        )
+    else:
+        advice = "Build the marts from more customers' order history."
+    return NotTrained(
+        reason=(
+            f"customer_churn_model was not trained: the training snapshot{cutoff} has {len(training)} customers "
+            f"with orders before the cutoff, {churned} churned ({definition}) and {retained} retained; it needs "
+            f"at least {MIN_CUSTOMERS_PER_CLASS} of each to learn and to be evaluated on held-out customers. " + advice
+        ),
+        figures={
+            "training_customers": len(training),
+            "churned": churned,
+            "retained": retained,
+            "min_customers_per_class": MIN_CUSTOMERS_PER_CLASS,
+            "churn_window_months": window_months,
+        },
+    )
+
+
+def train_churn_model(training: pd.DataFrame, window_months: int, seed: int) -> Trained | NotTrained:
+    """`training`: the training snapshot of customer_features (features as of the cutoff + `churned`),
+    labelled with a churn window of `window_months`."""
     training = training.sort_values("customer_id", ignore_index=True)  # same rows, same split, any read order
     y = training[CHURN_LABEL].astype(bool).to_numpy()
     churned, retained = int(y.sum()), int((~y).sum())
     if min(churned, retained) < MIN_CUSTOMERS_PER_CLASS:
-        raise CannotTrain(
-            description=(
-                f"customer_churn_model cannot be trained: the training snapshot has {len(y)} customers with "
-                f"order history before the cutoff, {churned} churned and {retained} retained; it needs at "
-                f"least {MIN_CUSTOMERS_PER_CLASS} of each to learn and to be evaluated on held-out "
-                "customers. Build the marts from more order history (more customers or months)."
-            )
-        )
+        return churn_not_trained(training, churned, retained, window_months)
     x = training[list(CUSTOMER_FEATURES)].to_numpy(dtype="float64")
-    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=0.25, stratify=y, random_state=seed)
+    fit_rows, test_rows = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=seed)
+    x_train, x_test, y_train, y_test = x[fit_rows], x[test_rows], y[fit_rows], y[test_rows]
     model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, random_state=seed)
     model.fit(x_train, y_train)
     probability = model.predict_proba(x_test)[:, 1]
     predicted = probability >= 0.5
-    # Baseline: "has not ordered for a quarter" -- months since the last order, as a score and a rule.
-    recency = np.nan_to_num(x_test[:, CUSTOMER_FEATURES.index("recency_months")], nan=99.0)
-    baseline = recency >= 3
+    recency = np.nan_to_num(x_test[:, CUSTOMER_FEATURES.index("recency_months")], nan=1e9)
+    baseline = churn_rule(recency, window_months)
     metrics = {
         "roc_auc": roc_auc_score(y_test, probability),
         "precision": precision_score(y_test, predicted, zero_division=0),
@@ -72,11 +123,14 @@ def train_churn_model(training: pd.DataFrame, seed: int) -> Trained:
         "baseline_precision": precision_score(y_test, baseline, zero_division=0),
         "baseline_recall": recall_score(y_test, baseline, zero_division=0),
         "churn_rate": float(y.mean()),
+        "churn_window_months": float(window_months),
         "train_customers": float(len(y_train)),
         "test_customers": float(len(y_test)),
     }
     importances = _importances(model, x_test, y_test, CUSTOMER_FEATURES, "roc_auc", seed)
-    return Trained(model, CUSTOMER_FEATURES, {k: float(v) for k, v in metrics.items()}, importances)
+    return Trained(
+        model, CUSTOMER_FEATURES, {k: float(v) for k, v in metrics.items()}, importances, training.iloc[fit_rows]
+    )
 
 
 # Demand is heavy-tailed (a few products sell thousands of units a month), so the model works in logs and
@@ -98,7 +152,7 @@ def predict_demand(model, frame: pd.DataFrame) -> np.ndarray:
     return np.clip(np.expm1(model.predict(demand_inputs(frame)) + np.log1p(frame[LEVEL].to_numpy())), 0, None)
 
 
-def train_demand_model(panel: pd.DataFrame, seed: int) -> Trained:
+def train_demand_model(panel: pd.DataFrame, seed: int) -> Trained | NotTrained:
     """`panel`: product_features. Trained on every month but the last one with a known next month,
     evaluated on that one (next month's units per product), beside the naive forecast 'same as now'."""
     labeled = panel[panel[DEMAND_TARGET].notna()].sort_values(["month", "product_id"], ignore_index=True)
@@ -106,13 +160,18 @@ def train_demand_model(panel: pd.DataFrame, seed: int) -> Trained:
     held_out = labeled["month"] == months[-1] if len(months) else pd.Series(dtype=bool)
     train, test = labeled[~held_out], labeled[held_out]
     if len(months) < 2 or len(train) < MIN_DEMAND_TRAINING_ROWS:
-        raise CannotTrain(
-            description=(
-                f"demand_forecast_model cannot be trained: product_features has {len(months)} month(s) with a "
+        return NotTrained(
+            reason=(
+                f"demand_forecast_model was not trained: product_features has {len(months)} month(s) with a "
                 f"known next month and {len(train)} training rows once the last month is held out for "
                 f"evaluation; it needs at least 2 months and {MIN_DEMAND_TRAINING_ROWS} rows. Build the "
                 "marts from a longer order history."
-            )
+            ),
+            figures={
+                "months_with_known_next_month": len(months),
+                "training_rows": len(train),
+                "min_training_rows": MIN_DEMAND_TRAINING_ROWS,
+            },
         )
     relative_target = np.log1p(train[DEMAND_TARGET].to_numpy()) - np.log1p(train[LEVEL].to_numpy())
     model = HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=seed)
@@ -131,4 +190,4 @@ def train_demand_model(panel: pd.DataFrame, seed: int) -> Trained:
     importances = _importances(
         model, demand_inputs(test), test_relative, PRODUCT_FEATURES, "neg_mean_absolute_error", seed
     )
-    return Trained(model, PRODUCT_FEATURES, {k: float(v) for k, v in metrics.items()}, importances)
+    return Trained(model, PRODUCT_FEATURES, {k: float(v) for k, v in metrics.items()}, importances, train)
