@@ -40,6 +40,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+## make test-fast: the unit and integration tests only (no UI server, reliability suite or benchmark).
+.PHONY: test-fast
+test-fast: setup
+	$(BIN)/python -m pytest -m "unit or integration"
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
