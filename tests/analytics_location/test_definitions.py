@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from analytics_location.definitions import defs
 from analytics_location.project import analytics_dbt_project
+
+pytestmark = pytest.mark.unit
 
 # The cross-location contract: the ML location depends on these keys by name. Renaming a model (or
 # letting a schema or folder creep into its key) must fail here, not in the other team's runs.

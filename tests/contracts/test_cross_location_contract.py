@@ -12,6 +12,8 @@ from support import DBT_PROJECT_DIR, REPO_ROOT
 
 from ml_location.upstream import MARTS_SCHEMA, PUBLIC_MODELS
 
+pytestmark = pytest.mark.unit
+
 # DuckDB type names as dbt contracts may spell them -> the name DuckDB reports.
 ALIASES = {
     "INT8": "BIGINT",

@@ -58,6 +58,7 @@ def test_a_failed_run_off_the_boundary_is_not_reported(warehouse):
     assert not alerts_path.exists()
 
 
+@pytest.mark.unit
 def test_slack_is_used_only_when_a_token_is_in_the_environment(monkeypatch):
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     assert isinstance(alert_sink(), FileAlerts)
@@ -128,6 +129,7 @@ def slack_alerts(base_url: str, tmp_path) -> SlackAlerts:
     )
 
 
+@pytest.mark.unit
 def test_an_alert_is_posted_to_slack_as_one_readable_message(slack_stand_in, tmp_path):
     slack = slack_stand_in(200, {"ok": True, "channel": "C1", "ts": "1.000"})
     slack_alerts(slack.base_url, tmp_path).send(ALERT)
@@ -145,6 +147,7 @@ def test_an_alert_is_posted_to_slack_as_one_readable_message(slack_stand_in, tmp
     assert not (tmp_path / "alerts.jsonl").exists()
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("status", "payload", "reason"),
     [
@@ -167,6 +170,7 @@ def test_an_alert_slack_refuses_goes_to_the_file_and_fails_the_sensor_tick(
     assert kept == {**ALERT, "slack_error": reason}
 
 
+@pytest.mark.unit
 def test_an_alert_is_kept_when_slack_cannot_be_reached(tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
