@@ -40,10 +40,11 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
-## make test-fast: the unit and integration tests only (no UI server, reliability suite or benchmark).
+## make test-fast: unit and integration tests, without the slow whole-pipeline runs, the UI server, the
+## reliability suite or the benchmark.
 .PHONY: test-fast
 test-fast: setup
-	$(BIN)/python -m pytest -m "unit or integration"
+	$(BIN)/python -m pytest -m "(unit or integration) and not slow"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -9,6 +9,8 @@ from support import BIN, DBT_PROJECT_DIR, Warehouse
 TESTS = Path(__file__).parent
 # Folders whose tests all carry one marker; elsewhere a test is `integration` unless its module marks it `unit`.
 FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench"}
+# Modules that run the whole pipeline through Dagster (minutes on 2 cores): `slow`, left out of test-fast.
+SLOW_MODULES = {"test_materialize.py", "test_end_to_end.py"}
 
 
 def pytest_sessionstart(session):
@@ -40,6 +42,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(FOLDER_MARKERS[folder])
         elif item.get_closest_marker("unit") is None:
             item.add_marker("integration")
+        if Path(item.path).name in SLOW_MODULES:
+            item.add_marker("slow")
 
 
 @pytest.fixture(autouse=True)
