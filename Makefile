@@ -40,6 +40,12 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+## make test-fast: unit and integration tests, without the slow whole-pipeline runs, the UI server, the
+## reliability suite or the benchmark.
+.PHONY: test-fast
+test-fast: setup
+	$(BIN)/python -m pytest -m "(unit or integration) and not slow"
+
 ## make lint: ruff, then sqlfluff over the dbt models (analytics_dbt/.sqlfluff). The dbt templater compiles the
 ## project: against a throwaway warehouse and target folder, so lint never waits on (or writes) the real ones.
 lint: setup

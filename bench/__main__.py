@@ -24,6 +24,7 @@ from datagen.generate import Sizes, generate
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCALING_SIZES = (1_000_000, 10_000_000, 50_000_000)
+MARTS = ("customer_order_summary", "product_performance")  # what every method computes before its features
 
 
 def summarise(*runs: measure.Measured) -> dict:
@@ -42,12 +43,14 @@ def summarise(*runs: measure.Measured) -> dict:
     }
 
 
-def bench_size(orders: int, work: Path, seed: int, timeout: float, memory_cap_mb: float) -> dict:
+def bench_size(
+    orders: int, work: Path, seed: int, timeout: float, memory_cap_mb: float, bad_rate: float | None, keep: bool
+) -> dict:
     here = work / str(orders)
     shutil.rmtree(here, ignore_errors=True)
     raw = here / "warehouse" / "raw"
     print(f"\n== {orders:,} orders: generating raw files (seed {seed})", flush=True)
-    generate(raw, Sizes.for_orders(orders), seed=seed)
+    generate(raw, Sizes.for_orders(orders), seed=seed, **({} if bad_rate is None else {"bad_rate": bad_rate}))
     python = [sys.executable, "-m"]
     limits = {"timeout": timeout, "memory_cap_mb": memory_cap_mb, "cwd": REPO_ROOT}
     result = {"orders": orders, "seed": seed}
@@ -93,7 +96,14 @@ def bench_size(orders: int, work: Path, seed: int, timeout: float, memory_cap_mb
     extra = measure.run([*python, "bench.ours", "extra"], "models_and_predictions", env=env, **limits)
     result["ours_extra"] = summarise(extra)
     result["ratios"] = ratios(result)
-    shutil.rmtree(here, ignore_errors=True)  # the data of big sizes does not stay on disk
+    if keep:  # where each method's two marts are, for comparing them
+        result["marts"] = {
+            "baseline": {mart: str(store / f"{mart}.pkl") for mart in MARTS},
+            "floor": {mart: f"{here / 'floor.duckdb'}:{mart}" for mart in MARTS},
+            "ours": {mart: f"{env['WAREHOUSE_DIR']}/analytics.duckdb:marts.{mart}" for mart in MARTS},
+        }
+    else:
+        shutil.rmtree(here, ignore_errors=True)  # the data of big sizes does not stay on disk
     return result
 
 
@@ -117,12 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=REPO_ROOT / "bench" / ".work", help="scratch space")
     parser.add_argument("--timeout", type=float, default=900, help="seconds one method's step may take")
     parser.add_argument("--memory-cap-gb", type=float, default=20, help="a method over this is stopped")
+    parser.add_argument("--bad-rate", type=float, help="share of each kind of bad row (default: the generator's)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder; results name each method's marts")
     args = parser.parse_args(argv)
 
     sizes = SCALING_SIZES if args.scaling else (args.orders,)
     results = []
     for orders in sizes:
-        results.append(bench_size(orders, args.work, args.seed, args.timeout, args.memory_cap_gb * 1000))
+        results.append(
+            bench_size(orders, args.work, args.seed, args.timeout, args.memory_cap_gb * 1000, args.bad_rate, args.keep)
+        )
         print_table(results[-1])
     args.out.mkdir(parents=True, exist_ok=True)
     document = {"machine": machine(), "runs": results} if args.scaling else {"machine": machine(), **results[0]}

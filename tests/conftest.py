@@ -1,7 +1,49 @@
 """Shared fixtures: every test works on its own temporary warehouse, never on the repo's warehouse/."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
-from support import Warehouse
+from support import BIN, DBT_PROJECT_DIR, Warehouse
+
+TESTS = Path(__file__).parent
+# Folders whose tests all carry one marker; elsewhere a test is `integration` unless its module marks it `unit`.
+FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench"}
+# Modules that run the whole pipeline through Dagster (minutes on 2 cores): `slow`, left out of test-fast.
+SLOW_MODULES = {"test_materialize.py", "test_end_to_end.py"}
+
+
+def pytest_sessionstart(session):
+    """Parse the dbt project once per session, before any test module imports the analytics location (it
+    reads the manifest at import): tests see the models as they are now, not a manifest left in
+    analytics_dbt/target by an earlier `make setup`."""
+    parse = subprocess.run(
+        [
+            str(BIN / "dbt"),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if parse.returncode != 0:
+        pytest.exit(f"`dbt parse` of {DBT_PROJECT_DIR} failed, so no test can run:\n{parse.stdout}{parse.stderr}", 2)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        folder = Path(item.path).relative_to(TESTS).parts[0]
+        if folder in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[folder])
+        elif item.get_closest_marker("unit") is None:
+            item.add_marker("integration")
+        if Path(item.path).name in SLOW_MODULES:
+            item.add_marker("slow")
 
 
 @pytest.fixture(autouse=True)

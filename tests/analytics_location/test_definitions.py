@@ -6,9 +6,12 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from analytics_location.definitions import defs
 from analytics_location.project import analytics_dbt_project
+
+pytestmark = pytest.mark.unit
 
 # The cross-location contract: the ML location depends on these keys by name. Renaming a model (or
 # letting a schema or folder creep into its key) must fail here, not in the other team's runs.
@@ -76,7 +79,17 @@ def test_groups_owners_and_descriptions_come_from_dbt():
     assert summary.group_name == "analytics"
     assert summary.owners == ["analytics@example.com"]
     assert summary.description.startswith("One row per staged customer")
-    assert summary.automation_condition is not None
+
+
+def test_every_model_rebuilds_eagerly_and_only_public_marts_carry_freshness():
+    # The README promises that a new raw file rebuilds every model downstream of it: eager, and nothing
+    # weaker (on_missing, a cron) or stricter (waiting for checks) in its place.
+    graph = defs.resolve_asset_graph()
+    models = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "model"}
+    conditions = {name: graph.get(dg.AssetKey(name)).automation_condition for name in models}
+    assert {name for name, condition in conditions.items() if condition != dg.AutomationCondition.eager()} == set()
+    with_freshness = {name for name in models if graph.get(dg.AssetKey(name)).freshness_policy is not None}
+    assert {dg.AssetKey(name) for name in with_freshness} == PUBLIC_MODEL_KEYS
 
 
 def test_dbt_tests_are_asset_checks_blocking_by_severity():

@@ -1,14 +1,18 @@
 """The contract between the two teams, checked from both sides without either importing the other."""
 
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from support import DBT_PROJECT_DIR, REPO_ROOT
 
 from ml_location.upstream import MARTS_SCHEMA, PUBLIC_MODELS
+
+pytestmark = pytest.mark.unit
 
 # DuckDB type names as dbt contracts may spell them -> the name DuckDB reports.
 ALIASES = {
@@ -56,5 +60,10 @@ def test_neither_location_imports_the_other_and_ml_does_not_use_dbt():
 
 
 def test_the_ml_package_does_not_depend_on_dbt():
-    pyproject = (REPO_ROOT / "ml_location" / "pyproject.toml").read_text()
-    assert "dbt" not in pyproject.split("dependencies = [", 1)[1].split("]", 1)[0]
+    project = tomllib.loads((REPO_ROOT / "ml_location" / "pyproject.toml").read_text())["project"]
+    requirements = [
+        *project["dependencies"],
+        *(r for extra in project.get("optional-dependencies", {}).values() for r in extra),
+    ]
+    names = {re.match(r"[A-Za-z0-9._-]+", requirement)[0].lower() for requirement in requirements}
+    assert names and not {name for name in names if "dbt" in name}, sorted(names)

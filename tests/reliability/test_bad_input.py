@@ -5,8 +5,6 @@ import duckdb
 import pytest
 from marts import mart_states
 
-from datagen.generate import Sizes, generate
-
 HEADERS = {
     "customers": "customer_id,name,email,signup_date,tier",
     "products": "product_id,product,category,cost,retail_price,supplier",
@@ -41,16 +39,19 @@ ROW_CLASSES = {
             ("orders", "order_id", "900004", "unknown product_id"),
         ],
     ),
+    # Both copies of each key are appended here, so which one is kept (the first by date, then name) does
+    # not depend on the clean data; the two order rows have the same product, so they are duplicates
+    # whether orders are keyed by order_id or by (order_id, product_id).
     "duplicate_ids": (
         {
-            "orders": ["900005,1,1,1,5.0,2024-01-01", "900005,2,1,1,5.0,2024-06-01"],
-            "customers": ["1,Second Ada,ada2@example.com,2099-01-01,basic"],
-            "products": ["1,Second Lamp,home,1.0,2.0,Acme"],
+            "orders": ["900005,1,1,1,5.0,2024-01-01", "900005,1,1,1,5.0,2024-06-01"],
+            "customers": ["900011,Ada,ada@example.com,2024-01-01,basic", "900011,Bea,bea@example.com,2024-06-01,basic"],
+            "products": ["900012,A Lamp,home,1.0,2.0,Acme", "900012,B Lamp,home,1.0,2.0,Acme"],
         },
         [
             ("orders", "order_date", "2024-06-01", "duplicate order line"),
-            ("customers", "name", "Second Ada", "duplicate customer_id"),
-            ("products", "product", "Second Lamp", "duplicate product_id"),
+            ("customers", "name", "Bea", "duplicate customer_id"),
+            ("products", "product", "B Lamp", "duplicate product_id"),
         ],
     ),
     "bad_dates": (
@@ -83,10 +84,28 @@ ROW_CLASSES = {
 }
 
 
+CLEAN_CUSTOMERS, CLEAN_PRODUCTS, CLEAN_ORDERS = 50, 10, 400
+
+
 @pytest.fixture
 def clean_csv(warehouse):
-    """A clean generated dataset as CSV (no bad rows), ready to be spoiled."""
-    generate(warehouse.raw, Sizes.for_orders(400), seed=3, bad_rate=0, fmt="csv")
+    """A clean dataset as CSV, written here rather than generated, so every id and value the bad rows refer
+    to is known: customers and products 1..n, orders 1..400 (enough rows that a handful of bad ones stays
+    under the rejected-share limit)."""
+    rows = {
+        "customers": [
+            f"{i},Customer {i},customer{i}@example.com,2023-01-01,{('basic', 'premium')[i % 2]}"
+            for i in range(1, CLEAN_CUSTOMERS + 1)
+        ],
+        "products": [f"{i},Product {i},home,{i}.0,{2 * i}.0,Acme" for i in range(1, CLEAN_PRODUCTS + 1)],
+        "orders": [
+            f"{i},{i % CLEAN_CUSTOMERS + 1},{i % CLEAN_PRODUCTS + 1},{1 + i % 3},{i % 10 + 1}.5,"
+            f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}"
+            for i in range(1, CLEAN_ORDERS + 1)
+        ],
+    }
+    for table, lines in rows.items():
+        warehouse.write_raw(f"{table}.csv", "\n".join([HEADERS[table], *lines]))
     return warehouse
 
 
@@ -118,12 +137,18 @@ def test_bad_rows_are_quarantined_with_their_reason(clean_csv, bad_class, figure
                 ).fetchall()
             ]
             assert reasons and all(r.startswith(reason) for r in reasons), (table, value, reasons)
+        quarantined = 0
         for table in HEADERS:
             [(staged, rejected)] = con.execute(
                 f"select (from staging.stg_{table} select count(*)), (from quarantine.rejected_{table} select count(*))"
             ).fetchall()
             assert staged + rejected == raw_rows(warehouse, table), table
-    figures.setdefault("bad_input", {})[bad_class] = f"{sum(map(len, appended.values()))} rows quarantined"
+            quarantined += rejected
+    # The clean data has no bad row: the quarantine holds exactly the rows expected (a duplicate pair
+    # appended adds two rows and quarantines one).
+    assert quarantined == len(expected), (bad_class, quarantined)
+    appended_rows = sum(map(len, appended.values()))
+    figures.setdefault("bad_input", {})[bad_class] = f"{appended_rows} rows appended, {quarantined} quarantined"
 
 
 FILE_CLASSES = {

@@ -1,13 +1,18 @@
 """Least privilege and safety: the ML location cannot write the analytics warehouse, names reaching SQL
 are validated, nothing loads a pickle, secrets come only from the environment, the UI stays local."""
 
+import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import psutil
 import pytest
+from dagster_dev import free_port
 from support import REPO_ROOT
 
 import ml_location.definitions as ml
@@ -81,6 +86,45 @@ def test_secrets_are_never_written_in_the_repo():
     assert not [str(path) for path in texts if path.is_file() and tokens.search(path.read_text(errors="ignore"))]
 
 
-def test_the_webserver_binds_localhost_unless_asked():
-    dry_run = subprocess.run(["make", "-n", "ui"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
-    assert "dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000" in dry_run.stdout
+def listening_addresses(root: psutil.Process, port: int) -> set[str]:
+    """The local addresses on which `root` or one of its descendants listens on TCP `port`."""
+    addresses = set()
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            connections = process.net_connections(kind="tcp")
+        except psutil.Error:  # it ended meanwhile
+            continue
+        addresses |= {c.laddr.ip for c in connections if c.status == psutil.CONN_LISTEN and c.laddr.port == port}
+    return addresses
+
+
+def test_the_webserver_binds_localhost_unless_asked(warehouse, tmp_path):
+    """`make ui` as a user runs it (only the port and the Dagster home moved to temporary ones): the
+    server it starts listens on the loopback address and nowhere else."""
+    warehouse.generate(orders=300)  # raw files present: `make ui` generates none
+    port = free_port()
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse.root)}
+    command = ["make", "ui", f"UI_PORT={port}", f"DAGSTER_HOME={tmp_path}"]
+    ui = subprocess.Popen(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=(tmp_path / "ui.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        addresses: set[str] = set()
+        while not addresses and time.monotonic() < deadline:
+            assert ui.poll() is None, (tmp_path / "ui.log").read_text()[-3000:]
+            time.sleep(1)
+            addresses = listening_addresses(psutil.Process(ui.pid), port)
+        assert addresses == {"127.0.0.1"}, (addresses, (tmp_path / "ui.log").read_text()[-3000:])
+    finally:
+        os.killpg(ui.pid, signal.SIGTERM)
+        try:
+            ui.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(ui.pid, signal.SIGKILL)
+            ui.wait(timeout=10)

@@ -1,7 +1,7 @@
 """One readable message for a failed `dbt build` run from Dagster: which checks or models failed and why,
 and what dbt held back because of them (dagster-dbt's own error points at the dbt log instead)."""
 
-from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_dbt import DbtCliInvocation
 
 
 def explain_failed_build(invocation: DbtCliInvocation) -> str | None:

@@ -6,9 +6,10 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from analytics_location.build_failures import explain_failed_build
+from analytics_location.dbt_duckdb_handle import release_adapter_connection
 from analytics_location.project import analytics_dbt_project
 from analytics_location.translator import AnalyticsTranslator
-from analytics_location.warehouse import ANALYTICS_WAREHOUSE_POOL, release_adapter_connection
+from analytics_location.warehouse import ANALYTICS_WAREHOUSE_POOL
 
 
 class DbtBuildConfig(dg.Config):

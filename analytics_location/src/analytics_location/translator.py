@@ -15,23 +15,29 @@ PUBLIC_MODEL_FRESHNESS = dg.FreshnessPolicy.time_window(
 )
 
 
+# Rebuild as soon as an upstream asset (a raw file observed with a new data version, or a model) updates,
+# and build what has never been built.
+MODEL_AUTOMATION = dg.AutomationCondition.eager()
+
+
 class AnalyticsTranslator(DagsterDbtTranslator):
+    """Everything about an asset is set in get_asset_spec, except its key: dagster-dbt itself calls
+    get_asset_key directly (to map dbt test results and column lineage back to assets), so a key set
+    only in get_asset_spec would disagree with the one those paths compute."""
+
     def __init__(self):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
-        if self.get_resource_props(manifest, unique_id).get("access") == "public":
-            return spec.replace_attributes(freshness_policy=PUBLIC_MODEL_FRESHNESS)
-        return spec
+        public = self.get_resource_props(manifest, unique_id).get("access") == "public"
+        return spec.replace_attributes(
+            automation_condition=MODEL_AUTOMATION,
+            **({"freshness_policy": PUBLIC_MODEL_FRESHNESS} if public else {}),
+        )
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             # source raw.orders -> raw_orders, the observable asset for the landing file.
             return dg.AssetKey(f"{dbt_resource_props['source_name']}_{dbt_resource_props['name']}")
         return dg.AssetKey(dbt_resource_props["name"])
-
-    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition:
-        # Rebuild as soon as an upstream asset (a raw file observed with a new data version, or a
-        # model) updates, and build what has never been built.
-        return dg.AutomationCondition.eager()

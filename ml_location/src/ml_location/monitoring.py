@@ -3,7 +3,9 @@
 - A run-failure sensor watches the runs of every code location and reports each failed run that was to
   materialize an asset on the boundary (the public marts this location reads, or the features built
   on them): which assets, which location, the error. To the log, and to Slack through dagster-slack when
-  SLACK_BOT_TOKEN is set, else to a local alerts file ($WAREHOUSE_DIR/alerts.jsonl).
+  SLACK_BOT_TOKEN is set, else to a local alerts file ($WAREHOUSE_DIR/alerts.jsonl). When Slack does not
+  take an alert, it goes to the alerts file instead and the sensor's tick fails with the reason, so a
+  broken Slack setup shows in the UI (Automation) rather than swallowing alerts.
 Freshness of the predictions is declared on the assets themselves (FreshnessPolicy, in assets.py)."""
 
 import json
@@ -14,6 +16,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_slack import SlackResource
 from pydantic import Field
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from ml_location.assets import customer_features, product_features
 from ml_location.upstream import PRODUCER_LOCATION, PUBLIC_MODELS
@@ -35,30 +39,65 @@ class AlertSink(dg.ConfigurableResource):
 class FileAlerts(AlertSink):
     path: str = Field(default="", description="JSON-lines file; empty: $WAREHOUSE_DIR/alerts.jsonl.")
 
+    def file(self) -> Path:
+        return Path(self.path) if self.path else alerts_file()
+
     def send(self, alert: dict) -> None:
-        path = Path(self.path) if self.path else alerts_file()
+        path = self.file()
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as out:
             out.write(json.dumps(alert) + "\n")
 
 
+class AlertNotDelivered(Exception):
+    """Slack did not take an alert (it was written to the alerts file instead)."""
+
+
+class SlackApi(SlackResource):
+    """dagster-slack's resource with the address of Slack's Web API configurable (Slack's own by default),
+    so a local stand-in can play Slack in tests."""
+
+    base_url: str = Field(default=WebClient.BASE_URL, description="Slack Web API base URL, ending in '/'.")
+
+    def get_client(self) -> WebClient:
+        return WebClient(self.token, base_url=self.base_url)
+
+
+def slack_text(alert: dict) -> str:
+    return (
+        f":rotating_light: Run {alert['run_id'][:8]} ({alert['location']}) failed to materialize "
+        f"{', '.join(alert['assets'])}\n```{alert['error'][:2500]}```"
+    )
+
+
 class SlackAlerts(AlertSink):
     slack: dg.ResourceDependency[SlackResource]
     channel: str = "#data-alerts"
+    fallback_path: str = Field(default="", description="Alerts file for what Slack refused; empty: the default.")
 
     def send(self, alert: dict) -> None:
-        text = (
-            f":rotating_light: Run {alert['run_id'][:8]} ({alert['location']}) failed to materialize "
-            f"{', '.join(alert['assets'])}\n```{alert['error'][:2500]}```"
+        try:
+            self.slack.get_client().chat_postMessage(channel=self.channel, text=slack_text(alert))
+        except SlackApiError as error:  # Slack answered, and said no (bad token, unknown channel, ...)
+            self.refused(alert, f"Slack answered {error.response.get('error') or error.response.status_code}")
+        except (SlackClientError, OSError) as error:  # Slack could not be reached
+            self.refused(alert, f"Slack could not be reached ({type(error).__name__}: {error})")
+
+    def refused(self, alert: dict, reason: str) -> None:
+        fallback = FileAlerts(path=self.fallback_path)
+        fallback.send({**alert, "slack_error": reason})
+        raise AlertNotDelivered(
+            f"The alert for run {alert['run_id']} was not posted to Slack channel {self.channel}: {reason}. "
+            f"It was written to {fallback.file()} instead. Check SLACK_BOT_TOKEN, that the bot is a "
+            f"member of {self.channel} (SLACK_ALERTS_CHANNEL), and that Slack is reachable."
         )
-        self.slack.get_client().chat_postMessage(channel=self.channel, text=text)
 
 
 def alert_sink() -> AlertSink:
     """Slack when a token is configured (read from the environment only), else the alerts file."""
     if os.environ.get("SLACK_BOT_TOKEN"):
         return SlackAlerts(
-            slack=SlackResource(token=dg.EnvVar("SLACK_BOT_TOKEN")),
+            slack=SlackApi(token=dg.EnvVar("SLACK_BOT_TOKEN")),
             channel=os.environ.get("SLACK_ALERTS_CHANNEL", "#data-alerts"),
         )
     return FileAlerts()
