@@ -17,7 +17,7 @@ from pydantic import Field
 
 from ml_location.assets import customer_features, product_features
 from ml_location.upstream import PRODUCER_LOCATION, PUBLIC_MODELS
-from warehouse_paths import alerts_file
+from warehouse_paths import WAREHOUSE_DIR_ENV, alerts_file
 
 THIS_LOCATION = "ml"
 BOUNDARY_ASSETS = {model.key: PRODUCER_LOCATION for model in PUBLIC_MODELS} | {
@@ -33,10 +33,12 @@ class AlertSink(dg.ConfigurableResource):
 
 
 class FileAlerts(AlertSink):
-    path: str = Field(default="", description="JSON-lines file; empty: $WAREHOUSE_DIR/alerts.jsonl.")
+    warehouse_dir: str = Field(
+        description="The shared warehouse folder ($WAREHOUSE_DIR); alerts go to its alerts.jsonl."
+    )
 
     def send(self, alert: dict) -> None:
-        path = Path(self.path) if self.path else alerts_file()
+        path = alerts_file(Path(self.warehouse_dir).absolute())
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("a") as out:
             out.write(json.dumps(alert) + "\n")
@@ -61,7 +63,7 @@ def alert_sink() -> AlertSink:
             slack=SlackResource(token=dg.EnvVar("SLACK_BOT_TOKEN")),
             channel=os.environ.get("SLACK_ALERTS_CHANNEL", "#data-alerts"),
         )
-    return FileAlerts()
+    return FileAlerts(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV))
 
 
 def planned_assets(instance: dg.DagsterInstance, run_id: str) -> set[dg.AssetKey]:
