@@ -101,7 +101,7 @@ def test_model_metrics_beside_baselines_are_numeric_metadata(built):
 
 def test_models_are_stored_with_their_data_version_and_load_without_pickle(built):
     warehouse, result = built
-    stored = load_latest_model(MlWarehouse(database=str(warehouse.root / "ml.duckdb")), "customer_churn_model")
+    stored = load_latest_model(MlWarehouse(warehouse_dir=str(warehouse.root)), "customer_churn_model")
     assert stored.data_version == metadata(result, "customer_churn_model")["trained_on_data_version"]
     [(blob,)] = ml_rows(warehouse, "select model from customer_churn_model order by version desc limit 1")
     assert set(skops.io.get_untrusted_types(data=blob)) <= set(TRUSTED_TYPES)
