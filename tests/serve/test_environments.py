@@ -3,6 +3,8 @@ it loads its own definitions there, and the other team's packages are not instal
 environment's own interpreter, from a directory outside the repo (the repo's folders would otherwise be
 importable as namespace packages)."""
 
+import os
+import shutil
 import subprocess
 
 import pytest
@@ -57,3 +59,35 @@ def test_location_environment_holds_its_own_code_only(location, tmp_path, monkey
     assert present == [], f"{location}'s environment has the other team's or the tooling's packages: {present}"
     # The check above sees every name it was asked about.
     assert sum(line.startswith("foreign: ") for line in lines) == len(FOREIGN[location])
+
+
+def test_the_dbt_project_is_found_from_configuration_not_from_the_installed_package(tmp_path):
+    """Installed without --editable (a container image), the package sits in site-packages: the location
+    must take the dbt project from DBT_PROJECT_DIR, and say so when it cannot find one."""
+    python = REPO_ROOT / INTERPRETERS["analytics"]["executable_path"]
+    source = REPO_ROOT / "analytics_dbt"
+    elsewhere = tmp_path / "deployed" / "dbt"
+    shutil.copytree(source, elsewhere, ignore=shutil.ignore_patterns("target", "logs"))
+    (elsewhere / "target").mkdir()
+    shutil.copy(source / "target" / "manifest.json", elsewhere / "target" / "manifest.json")
+    show = "import analytics_location.project as p; print(p.analytics_dbt_project.project_dir)"
+    env = {k: v for k, v in os.environ.items() if k != "DBT_PROJECT_DIR"}
+
+    found = subprocess.run(
+        [str(python), "-c", show],
+        cwd=tmp_path,
+        env={**env, "DBT_PROJECT_DIR": str(elsewhere)},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == str(elsewhere)
+
+    unset = subprocess.run(
+        [str(python), "-c", show], cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=300
+    )
+    assert unset.returncode != 0
+    assert f"No dbt project at {tmp_path / 'analytics_dbt'}" in unset.stderr
+    assert "Set DBT_PROJECT_DIR" in unset.stderr

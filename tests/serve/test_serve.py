@@ -34,7 +34,7 @@ LATEST = """
 query ($keys: [AssetKeyInput!]) {
   assetNodes(assetKeys: $keys) { assetKey { path } assetMaterializations(limit: 1) { runId timestamp } }
 }"""
-BOUND_SECONDS = 400
+BOUND_SECONDS = 900  # per phase: generous, the machine may be shared
 
 
 class ProcessWatch:
