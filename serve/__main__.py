@@ -235,6 +235,8 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         return serve(dict(os.environ))
+    except Stop:  # stopped while checking the database, before anything started
+        return 0
     except ServeError as error:
         print(f"make serve: {error}", file=sys.stderr, flush=True)
         return 2

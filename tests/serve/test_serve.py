@@ -34,17 +34,20 @@ LATEST = """
 query ($keys: [AssetKeyInput!]) {
   assetNodes(assetKeys: $keys) { assetKey { path } assetMaterializations(limit: 1) { runId timestamp } }
 }"""
+# Written by the run's own processes (the run worker and its step workers), not by the daemon or the UI;
+# event_logs stores a run's start and success under their older names.
+RUN_WORKER_EVENTS = ["PIPELINE_START", "STEP_START", "ASSET_MATERIALIZATION", "STEP_SUCCESS", "PIPELINE_SUCCESS"]
 BOUND_SECONDS = 900  # per phase: generous, the machine may be shared
 
 
 class ProcessWatch:
-    """Samples serve's process tree every half second: every process it ever had, and the interpreter of
-    each run process (`dagster api execute_run <args with the run id>`)."""
+    """Samples serve's process tree every half second: every process it ever had, and the interpreter
+    (argv[0]) each one ran."""
 
     def __init__(self, root: psutil.Process):
         self.root = root
         self.seen: dict[int, psutil.Process] = {}
-        self.run_interpreters: dict[str, set[str]] = {}
+        self.interpreters: dict[int, str] = {}
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
@@ -57,13 +60,9 @@ class ProcessWatch:
                 return
             for child in children:
                 self.seen.setdefault(child.pid, child)
-                try:
-                    cmdline = child.cmdline()
-                except psutil.Error:
-                    continue
-                if "execute_run" in cmdline:
-                    run_id = json.loads(cmdline[-1]).get("run_id")
-                    self.run_interpreters.setdefault(run_id, set()).add(cmdline[0])
+                if child.pid not in self.interpreters:
+                    with contextlib.suppress(psutil.Error):
+                        self.interpreters[child.pid] = child.cmdline()[0]
             time.sleep(0.5)
 
     def stop(self) -> None:
@@ -198,19 +197,32 @@ def test_a_run_launched_through_graphql_is_followed_by_ml_automation(served, rec
         f"ML run started {gap:.0f} s after the analytics run ended"
     )
 
-    # Each run executed in its own location's environment.
-    interpreters = served["watch"].run_interpreters
-    assert interpreters.get(run_id) == {str(REPO_ROOT / ".venvs" / "analytics" / "bin" / "python")}, interpreters
-    for ml_run_id in ml_run_ids:
-        assert interpreters.get(ml_run_id) == {str(REPO_ROOT / ".venvs" / "ml" / "bin" / "python")}, interpreters
-
-    # The runs are in PostgreSQL's tables, where the instance stores them.
-    with psycopg2.connect(served["pg_url"]) as connection, connection.cursor() as cursor:
-        cursor.execute("select run_id, status from runs")
-        stored = dict(cursor.fetchall())
-    connection.close()
+    # The runs are in PostgreSQL's tables, where the instance stores them, with their event logs.
+    connection = psycopg2.connect(served["pg_url"])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("select run_id, status from runs")
+            stored = dict(cursor.fetchall())
+            cursor.execute(
+                "select run_id, event from event_logs where run_id = any(%s) and dagster_event_type = any(%s)",
+                ([run_id, *ml_run_ids], RUN_WORKER_EVENTS),
+            )
+            events = cursor.fetchall()
+    finally:
+        connection.close()
     assert stored.get(run_id) == "SUCCESS"
     assert all(stored.get(i) == "SUCCESS" for i in ml_run_ids), stored
+
+    # Each run executed in its own location's environment: every process that wrote those events ran that
+    # location's interpreter.
+    pids: dict[str, set[int]] = {}
+    for event_run_id, event in events:
+        pids.setdefault(event_run_id, set()).add(json.loads(event)["dagster_event"]["pid"])
+    interpreters = served["watch"].interpreters
+    expected = {run_id: "analytics"} | {i: "ml" for i in ml_run_ids}
+    for each_run, location in expected.items():
+        seen = {interpreters[pid] for pid in pids[each_run] if pid in interpreters}
+        assert seen == {str(REPO_ROOT / ".venvs" / location / "bin" / "python")}, (location, seen, pids[each_run])
 
 
 def test_stopping_serve_leaves_no_process_behind(served):

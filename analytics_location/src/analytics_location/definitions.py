@@ -20,7 +20,5 @@ defs = dg.Definitions(
             default_status=dg.DefaultSensorStatus.RUNNING,
         ),
     ],
-    resources={
-        "dbt": DbtCliResource(project_dir=analytics_dbt_project, dbt_executable=DBT_EXECUTABLE)
-    },
+    resources={"dbt": DbtCliResource(project_dir=analytics_dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )
