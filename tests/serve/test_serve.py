@@ -170,7 +170,10 @@ def test_a_run_launched_through_graphql_is_followed_by_ml_automation(served, rec
         if ours["status"] == "SUCCESS" and all(
             m and float(m["timestamp"]) / 1000 > ours["endTime"] for m in latest.values()
         ):
-            break
+            statuses = {by_id[m["runId"]]["status"] for m in latest.values()}
+            assert statuses <= {"STARTED", "SUCCESS"}, f"an ML run ended {statuses}; see {served['log']}"
+            if statuses == {"SUCCESS"}:  # the ML runs finished
+                break
         time.sleep(3)
     else:
         raise AssertionError(f"ML assets not materialized by automation within {BOUND_SECONDS} s; see {served['log']}")
