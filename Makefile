@@ -1,22 +1,38 @@
-# The newcomer's commands: `make demo` and `make test`. Everything installs into .venv at the repo root,
-# exactly as uv.lock says. Data lives in $WAREHOUSE_DIR (default: warehouse/).
+# The newcomer's commands: `make demo` and `make test`. Three environments, all exactly as uv.lock says:
+# .venv (the tooling: UI, daemon, tests, benchmark, sample data), .venvs/analytics and .venvs/ml (one per
+# code location, holding only what that location declares). Data lives in $WAREHOUSE_DIR.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ORDERS ?= 1000000
-# The venv's tools (dbt, dagster) come first, as if it were activated: dagster-dbt looks for `dbt` on PATH.
+# Every path the code needs comes from the environment, never from where a package is installed
+# (a location installed without --editable lives in site-packages): the warehouse, and the dbt project.
+WAREHOUSE_DIR ?= warehouse
+override WAREHOUSE_DIR := $(abspath $(WAREHOUSE_DIR))
+export WAREHOUSE_DIR
+export DBT_PROJECT_DIR := $(CURDIR)/analytics_dbt
+# The tooling venv's programs come first, as if it were activated.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # make demo and make ui share one Dagster instance (.dagster_home), so the demo's runs show in the UI.
 demo ui: export DAGSTER_HOME = $(CURDIR)/.dagster_home
 
-.PHONY: setup data demo test lint ui bench reliability clean
+.PHONY: setup data demo test lint ui serve bench reliability clean
 
 # Re-sync whenever a dependency file changes; uv is bootstrapped into the venv, then keeps itself locked.
-$(VENV)/.synced: uv.lock pyproject.toml analytics_location/pyproject.toml ml_location/pyproject.toml warehouse_paths/pyproject.toml
+LOCK_INPUTS := uv.lock pyproject.toml analytics_location/pyproject.toml ml_location/pyproject.toml \
+	warehouse_paths/pyproject.toml
+$(VENV)/.synced: $(LOCK_INPUTS)
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet --disable-pip-version-check uv; }
 	$(BIN)/uv sync --locked
 	@touch $@
+
+# One environment per code location, from the same lock: only the member's own dependencies.
+LOCATIONS := analytics ml
+.venvs/%/.synced: $(VENV)/.synced
+	UV_PROJECT_ENVIRONMENT=.venvs/$* $(BIN)/uv sync --locked --no-dev --package $*-location
+	@touch $@
+LOCATION_VENVS := $(foreach loc,$(LOCATIONS),.venvs/$(loc)/.synced)
 
 # dagster-dbt loads the dbt project from its manifest, which `dbt parse` writes (it is not committed).
 MANIFEST := analytics_dbt/target/manifest.json
@@ -25,7 +41,7 @@ DBT_SOURCES := $(shell find analytics_dbt/models analytics_dbt/macros analytics_
 $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 	cd analytics_dbt && ../$(BIN)/dbt parse --quiet
 
-setup: $(VENV)/.synced $(MANIFEST)
+setup: $(VENV)/.synced $(LOCATION_VENVS) $(MANIFEST)
 
 ## make data: sample raw files in $WAREHOUSE_DIR/raw, unless raw files are already there (yours, say).
 data: setup
@@ -60,6 +76,12 @@ UI_PORT ?= 3000
 ui: data
 	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
+## make serve: what a deployment runs, in the foreground (docs/deploy.md): a gRPC code server per location,
+## each from its own environment, the webserver (UI_HOST:UI_PORT) and the daemon, with the instance on
+## PostgreSQL: DAGSTER_PG_URL=postgresql://user:password@host:5432/database make serve. Ctrl-C stops it all.
+serve: setup
+	UI_HOST=$(UI_HOST) UI_PORT=$(UI_PORT) $(BIN)/python -m serve
+
 ## make bench ORDERS=N: the benchmark at one size (default 1,000,000 orders): table, bench/results.json,
 ## bench/chart.png. make bench SCALING=1: 1M, 10M and 50M orders, bench/scaling.json and bench/scaling.png.
 bench: setup
@@ -80,4 +102,4 @@ fuzz: setup
 	FUZZ_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -v --hypothesis-show-statistics
 
 clean:
-	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache
+	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache .venvs

@@ -4,6 +4,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from postgres_server import postgres_server
 from support import BIN, DBT_PROJECT_DIR, Warehouse
 
 TESTS = Path(__file__).parent
@@ -62,3 +63,11 @@ def warehouse(tmp_path, monkeypatch) -> Warehouse:
 def new_warehouse(tmp_path_factory):
     """For module-scoped fixtures that build once and let several tests look: new_warehouse("name")."""
     return lambda name="warehouse": Warehouse(tmp_path_factory.mktemp(name) / "warehouse")
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    """A throwaway PostgreSQL server for the session (tests/postgres_server.py): its superuser URL. A test
+    using it fails, never skips, when no server can be started."""
+    with postgres_server() as url:
+        yield url

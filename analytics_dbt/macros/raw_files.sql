@@ -1,11 +1,13 @@
 {#- The raw landing files: $WAREHOUSE_DIR/raw/<table>.parquet or .csv, next to analytics.duckdb. -#}
 
 {% macro raw_dir() -%}
-    {#- Derived from the warehouse file dbt opened (the profile is its one definition), as an absolute
-        path: the raw.* views store it and are queried from other working directories. -#}
-    {%- set db_path = run_query(
-        "select path from duckdb_databases() where database_name = current_database()"
-    ).columns[0].values()[0] -%}
+    {#- Next to the profile's warehouse file (profiles.yml: $WAREHOUSE_DIR). It must be absolute: the raw.*
+        views store it and are queried from other working directories. -#}
+    {%- set db_path = target.path -%}
+    {%- if not db_path.startswith('/') -%}
+        {{ exceptions.raise_compiler_error("WAREHOUSE_DIR must be an absolute path (the raw.* views store it); got '"
+            ~ db_path.rsplit('/', 1)[0] ~ "'. Set WAREHOUSE_DIR=$PWD/" ~ db_path.rsplit('/', 1)[0] ~ " or similar.") }}
+    {%- endif -%}
     {{- return(db_path.rsplit('/', 1)[0] ~ '/raw') -}}
 {%- endmacro %}
 

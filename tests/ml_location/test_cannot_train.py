@@ -61,7 +61,7 @@ def test_the_churn_model_records_why_it_was_not_trained(no_churn):
     assert f"{CUSTOMERS} customers with orders before the cutoff, 0 churned" in reason
     assert "a shorter churn window (resource `churn`, months_without_order, now 3)" in reason
     # Stored with the model's attempts, so nothing scores with an older model as if it were current.
-    ml_warehouse = MlWarehouse(database=str(warehouse.root / "ml.duckdb"))
+    ml_warehouse = MlWarehouse(warehouse_dir=str(warehouse.root))
     with pytest.raises(dg.Failure, match="trained no model") as failure:
         load_latest_model(ml_warehouse, "customer_churn_model")
     assert reason in failure.value.description

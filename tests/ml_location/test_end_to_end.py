@@ -135,7 +135,7 @@ def test_predictions_record_the_model_version_that_scored(built):
 
 def test_models_are_stored_with_their_data_version_and_load_without_pickle(built):
     warehouse, result = built
-    stored = load_latest_model(MlWarehouse(database=str(warehouse.root / "ml.duckdb")), "customer_churn_model")
+    stored = load_latest_model(MlWarehouse(warehouse_dir=str(warehouse.root)), "customer_churn_model")
     churn = metadata(result, "customer_churn_model")
     assert stored.data_version == churn["trained_on_data_version"]
     assert churn["trained_on_rows"] == churn["train_customers"]  # the fitted rows, not the held-out ones

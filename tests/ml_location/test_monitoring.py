@@ -38,7 +38,7 @@ def test_a_failed_run_on_the_boundary_is_reported_to_the_alerts_file(warehouse):
     assert not result.success  # the marts it reads were never built
 
     alerts_path = warehouse.root / "alerts.jsonl"
-    boundary_failure_alerts(run_failure_context(result, instance), alerts=FileAlerts(path=str(alerts_path)))
+    boundary_failure_alerts(run_failure_context(result, instance), alerts=FileAlerts(warehouse_dir=str(warehouse.root)))
 
     [alert] = [json.loads(line) for line in alerts_path.read_text().splitlines()]
     assert alert["assets"] == ["customer_features"]
@@ -54,7 +54,7 @@ def test_a_failed_run_off_the_boundary_is_not_reported(warehouse):
     )
     assert not result.success  # no model trained yet, but no upstream mart is involved
     alerts_path = warehouse.root / "alerts.jsonl"
-    boundary_failure_alerts(run_failure_context(result, instance), alerts=FileAlerts(path=str(alerts_path)))
+    boundary_failure_alerts(run_failure_context(result, instance), alerts=FileAlerts(warehouse_dir=str(warehouse.root)))
     assert not alerts_path.exists()
 
 
@@ -125,7 +125,7 @@ def slack_alerts(base_url: str, tmp_path) -> SlackAlerts:
     return SlackAlerts(
         slack=SlackApi(token="xoxb-stand-in", base_url=base_url),
         channel="#data-alerts",
-        fallback_path=str(tmp_path / "alerts.jsonl"),
+        warehouse_dir=str(tmp_path),
     )
 
 

@@ -27,7 +27,7 @@ def make_marts(path, summary_columns="customer_id bigint, tier varchar, total_or
 
 def test_ml_before_analytics_names_the_missing_assets_and_the_fix(warehouse):
     with pytest.raises(UpstreamNotMaterialized) as caught:
-        AnalyticsWarehouse().read(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY)
+        AnalyticsWarehouse(warehouse_dir=str(warehouse.root)).read(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY)
     message = caught.value.description
     assert "customer_order_summary, customer_monthly_activity not materialized yet" in message
     assert f"{warehouse.analytics_db} does not exist" in message
@@ -40,7 +40,7 @@ def test_a_missing_table_names_the_asset(warehouse):
     with pytest.raises(
         UpstreamNotMaterialized, match=r"customer_order_summary not materialized yet.*has no table marts"
     ):
-        AnalyticsWarehouse().read(CUSTOMER_ORDER_SUMMARY)
+        AnalyticsWarehouse(warehouse_dir=str(warehouse.root)).read(CUSTOMER_ORDER_SUMMARY)
 
 
 def test_the_ml_run_before_analytics_fails_with_that_message(warehouse):
@@ -71,12 +71,15 @@ def test_schema_drift_fails_before_any_computing(warehouse, columns, expected):
     assert expected in message and "Nothing was computed" in message
     assert not (warehouse.root / "ml.duckdb").exists()  # nothing was written either
     with pytest.raises(UpstreamContractBroken):
-        AnalyticsWarehouse().read(CUSTOMER_ORDER_SUMMARY)
+        AnalyticsWarehouse(warehouse_dir=str(warehouse.root)).read(CUSTOMER_ORDER_SUMMARY)
 
 
 def test_the_reader_cannot_write(warehouse):
     make_marts(warehouse.analytics_db)
-    with AnalyticsWarehouse().connection() as con, pytest.raises(duckdb.Error, match="read-only"):
+    with (
+        AnalyticsWarehouse(warehouse_dir=str(warehouse.root)).connection() as con,
+        pytest.raises(duckdb.Error, match="read-only"),
+    ):
         con.execute("delete from marts.customer_order_summary")
 
 
@@ -96,7 +99,7 @@ def test_a_lock_held_too_long_names_the_holder(warehouse):
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(WarehouseLocked) as caught:
-            AnalyticsWarehouse(lock_timeout_seconds=1).read(CUSTOMER_ORDER_SUMMARY)
+            AnalyticsWarehouse(warehouse_dir=str(warehouse.root), lock_timeout_seconds=1).read(CUSTOMER_ORDER_SUMMARY)
         assert f"(PID {holder.pid}) holds it" in caught.value.description
     finally:
         holder.communicate("")  # closing stdin releases the lock
@@ -116,7 +119,9 @@ def test_a_reader_waits_for_a_short_writer(warehouse):
     )
     try:
         assert writer.stdout.readline().strip() == "locked"
-        [summary] = AnalyticsWarehouse(lock_timeout_seconds=30).read(CUSTOMER_ORDER_SUMMARY)
+        [summary] = AnalyticsWarehouse(warehouse_dir=str(warehouse.root), lock_timeout_seconds=30).read(
+            CUSTOMER_ORDER_SUMMARY
+        )
         assert len(summary) == 1
     finally:
         writer.wait()

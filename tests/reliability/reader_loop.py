@@ -3,6 +3,7 @@ marts through the ML location's reader (read-only, waits with bounded backoff) u
 between reads, and prints one JSON line per read: how long it waited for the file, and what it saw."""
 
 import json
+import os
 import select
 import sys
 import time
@@ -12,7 +13,7 @@ from marts import mart_states
 from ml_location.analytics_reader import AnalyticsWarehouse
 
 pause = float(sys.argv[1])
-reader = AnalyticsWarehouse(lock_timeout_seconds=120)
+reader = AnalyticsWarehouse(warehouse_dir=os.environ["WAREHOUSE_DIR"], lock_timeout_seconds=120)
 print("ready", flush=True)
 while True:
     started = time.monotonic()

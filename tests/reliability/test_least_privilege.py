@@ -50,7 +50,7 @@ def test_the_ml_location_opens_the_analytics_warehouse_read_only(built, monkeypa
 
 
 def test_a_write_through_the_ml_locations_reader_fails(built):
-    reader = ml.defs.resources["analytics"]
+    reader = ml.defs.resources["analytics"].process_config_and_initialize()  # WAREHOUSE_DIR resolved
     with reader.connection() as con, pytest.raises(duckdb.Error, match="read-only"):
         con.execute("create table marts.sneaky as select 1")
 

@@ -1,13 +1,10 @@
 """The `analytics` code location."""
 
-import sys
-from pathlib import Path
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from analytics_location.dbt_models import analytics_dbt_models
-from analytics_location.project import analytics_dbt_project
+from analytics_location.project import DBT_EXECUTABLE, analytics_dbt_project
 from analytics_location.raw_files import raw_files, raw_files_sensor
 from analytics_location.schedules import daily_marts_schedule
 
@@ -23,11 +20,5 @@ defs = dg.Definitions(
             default_status=dg.DefaultSensorStatus.RUNNING,
         ),
     ],
-    resources={
-        "dbt": DbtCliResource(
-            project_dir=analytics_dbt_project,
-            # The dbt of this location's own environment, whether or not it is activated.
-            dbt_executable=str(Path(sys.executable).parent / "dbt"),
-        )
-    },
+    resources={"dbt": DbtCliResource(project_dir=analytics_dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )

@@ -1,15 +1,41 @@
 """The dbt project, as dagster-dbt sees it: one cached DbtProject for the whole location."""
 
-from dagster_dbt import DbtProject
+import os
+import sys
+from pathlib import Path
 
-from warehouse_paths import REPO_ROOT
+from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 
-DBT_PROJECT_DIR = REPO_ROOT / "analytics_dbt"
+# Where the dbt project is comes from configuration, never from where this package is installed (installed
+# without --editable, as in a container image, it sits in site-packages): the Makefile and docs/deploy.md
+# set DBT_PROJECT_DIR; unset, it is analytics_dbt/ in the current directory (the repo root).
+DBT_PROJECT_DIR_ENV = "DBT_PROJECT_DIR"
+DBT_PROJECT_DIR = Path(os.environ.get(DBT_PROJECT_DIR_ENV) or "analytics_dbt").absolute()
+
+# The dbt of this location's own environment, beside its interpreter: the location runs from its own
+# venv (workspace.yaml's executable_path), which nobody activates, so `dbt` is not on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
+
+if not (DBT_PROJECT_DIR / "dbt_project.yml").exists():
+    raise FileNotFoundError(
+        f"No dbt project at {DBT_PROJECT_DIR} (no dbt_project.yml there). Set {DBT_PROJECT_DIR_ENV} to the "
+        "analytics_dbt folder of the repository (the Makefile does), or start from the repo root."
+    )
+
+
+class OwnDbtPreparer(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparer (re-parse under `dagster dev`), with this environment's dbt."""
+
+    def prepare(self, project: DbtProject) -> None:
+        DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+            ["parse", "--quiet"], target_path=project.target_path
+        ).wait()
+
 
 # profiles.yml lives in the project folder, as analysts use it. The manifest is produced by `dbt parse`
-# (`make setup` runs it); under `dagster dev`, prepare_if_dev() re-parses on every reload instead.
+# (`make setup` runs it); under `dagster dev`, the preparer re-parses on every reload instead.
 analytics_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-analytics_dbt_project.prepare_if_dev()
+OwnDbtPreparer().prepare_if_dev(analytics_dbt_project)
 
 if not analytics_dbt_project.manifest_path.exists():
     raise FileNotFoundError(

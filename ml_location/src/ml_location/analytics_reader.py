@@ -28,14 +28,16 @@ class AnalyticsWarehouse(dg.ConfigurableResource):
     The file is opened read-only and only for the duration of a read, so the analytics team's writers
     (dbt, the analytics location) are never held up for long, and nothing here can write to it."""
 
-    database: str = Field(default="", description="Path to analytics.duckdb; empty: $WAREHOUSE_DIR's.")
+    warehouse_dir: str = Field(
+        description="The shared warehouse folder ($WAREHOUSE_DIR); the marts are read from its analytics.duckdb."
+    )
     lock_timeout_seconds: float = Field(
         default=120.0, description="How long to wait for a writer (a dbt build) to release the file."
     )
 
     @property
     def path(self) -> Path:
-        return Path(self.database) if self.database else analytics_db()
+        return analytics_db(Path(self.warehouse_dir).absolute())
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -15,8 +15,10 @@ from ml_location.churn_definition import ChurnDefinition
 from ml_location.ml_warehouse import MlTablesIOManager, MlWarehouse
 from ml_location.model_store import MlModelsIOManager
 from ml_location.monitoring import alert_sink, boundary_failure_alerts
+from warehouse_paths import WAREHOUSE_DIR_ENV
 
-ml_warehouse = MlWarehouse()
+# Paths are resource configuration, read from the environment where the run executes: the UI shows them.
+ml_warehouse = MlWarehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV))
 
 defs = dg.Definitions(
     assets=[
@@ -35,7 +37,7 @@ defs = dg.Definitions(
         boundary_failure_alerts,
     ],
     resources={
-        "analytics": AnalyticsWarehouse(),
+        "analytics": AnalyticsWarehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV)),
         "ml": ml_warehouse,
         "ml_tables": MlTablesIOManager(warehouse=ml_warehouse),
         "ml_models": MlModelsIOManager(warehouse=ml_warehouse),

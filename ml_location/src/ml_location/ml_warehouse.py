@@ -21,12 +21,14 @@ ML_WAREHOUSE_POOL = "ml_warehouse"
 
 
 class MlWarehouse(dg.ConfigurableResource):
-    database: str = Field(default="", description="Path to ml.duckdb; empty: $WAREHOUSE_DIR's.")
+    warehouse_dir: str = Field(
+        description="The shared warehouse folder ($WAREHOUSE_DIR); this location writes its ml.duckdb."
+    )
     lock_timeout_seconds: float = 120.0
 
     @property
     def path(self) -> Path:
-        return Path(self.database) if self.database else ml_db()
+        return ml_db(Path(self.warehouse_dir).absolute())
 
     @contextmanager
     def connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

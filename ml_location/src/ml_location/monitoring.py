@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from ml_location.assets import customer_features, product_features
 from ml_location.upstream import PRODUCER_LOCATION, PUBLIC_MODELS
-from warehouse_paths import alerts_file
+from warehouse_paths import WAREHOUSE_DIR_ENV, alerts_file
 
 THIS_LOCATION = "ml"
 BOUNDARY_ASSETS = {model.key: PRODUCER_LOCATION for model in PUBLIC_MODELS} | {
@@ -37,10 +37,12 @@ class AlertSink(dg.ConfigurableResource):
 
 
 class FileAlerts(AlertSink):
-    path: str = Field(default="", description="JSON-lines file; empty: $WAREHOUSE_DIR/alerts.jsonl.")
+    warehouse_dir: str = Field(
+        description="The shared warehouse folder ($WAREHOUSE_DIR); alerts go to its alerts.jsonl."
+    )
 
     def file(self) -> Path:
-        return Path(self.path) if self.path else alerts_file()
+        return alerts_file(Path(self.warehouse_dir).absolute())
 
     def send(self, alert: dict) -> None:
         path = self.file()
@@ -73,7 +75,9 @@ def slack_text(alert: dict) -> str:
 class SlackAlerts(AlertSink):
     slack: dg.ResourceDependency[SlackResource]
     channel: str = "#data-alerts"
-    fallback_path: str = Field(default="", description="Alerts file for what Slack refused; empty: the default.")
+    warehouse_dir: str = Field(
+        description="The shared warehouse folder ($WAREHOUSE_DIR); what Slack refused goes to its alerts.jsonl."
+    )
 
     def send(self, alert: dict) -> None:
         try:
@@ -84,7 +88,7 @@ class SlackAlerts(AlertSink):
             self.refused(alert, f"Slack could not be reached ({type(error).__name__}: {error})")
 
     def refused(self, alert: dict, reason: str) -> None:
-        fallback = FileAlerts(path=self.fallback_path)
+        fallback = FileAlerts(warehouse_dir=self.warehouse_dir)
         fallback.send({**alert, "slack_error": reason})
         raise AlertNotDelivered(
             f"The alert for run {alert['run_id']} was not posted to Slack channel {self.channel}: {reason}. "
@@ -99,8 +103,9 @@ def alert_sink() -> AlertSink:
         return SlackAlerts(
             slack=SlackApi(token=dg.EnvVar("SLACK_BOT_TOKEN")),
             channel=os.environ.get("SLACK_ALERTS_CHANNEL", "#data-alerts"),
+            warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV),
         )
-    return FileAlerts()
+    return FileAlerts(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV))
 
 
 def planned_assets(instance: dg.DagsterInstance, run_id: str) -> set[dg.AssetKey]:
