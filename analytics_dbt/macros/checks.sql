@@ -58,7 +58,7 @@
     {#- Upper limits, by contract type: a double is money per unit (cost, retail_price, price), an integer
         a quantity of one order line. Past them a value is a typing error upstream, and a line's amount
         (quantity * price, DECIMAL(18,2)) would overflow: a price of 1e17 stopped every mart. Under them
-        an amount is below 10^12, and the marts' sums stay exact to the cent in a double. -#}
+        a line's amount is below 10^12. -#}
     {{ return({"double": 10000000, "integer": 100000}) }}
 {%- endmacro %}
 

@@ -198,7 +198,7 @@ def raw_file(draw, table: str) -> RawFile:
             cells[column] = _cell(valid.map(_as_text), _hostile_text(column, data_type))
     # A build costs the same for 4 rows or 16: enough rows that most examples hold several hostile values.
     rows = draw(st.lists(st.fixed_dictionaries(cells), min_size=4, max_size=16))
-    # One file in forty is unusable as a whole (then the build must stop with the raw-file error).
+    # Three files in forty are unusable as a whole (then the build must stop with the raw-file error).
     problem = draw(st.integers(0, 39).map(lambda n: list(FILE_PROBLEMS)[n - 37] if n >= 37 else None))
     return RawFile(
         table,

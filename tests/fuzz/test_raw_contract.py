@@ -23,31 +23,12 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from conftest import dbt_args, dbt_manifest
-from dbt.cli.main import dbtRunner
+from dbt_in_process import build
 from hostile_raw import CONTRACT, KEYS, RAW_FILES, RawFile, expected_file_errors
 from hypothesis import example, given
 
 DUCKDB_TYPES = {"bigint": "BIGINT", "integer": "INTEGER", "double": "DOUBLE", "date": "DATE", "varchar": "VARCHAR"}
 ALL_PASSED = {"success", "pass", "warn"}
-
-
-def build(manifest, warehouse: Path):
-    """`dbt build` on `warehouse` in this process (unit tests left out: they do not read the raw files)."""
-    previous = os.environ.get("WAREHOUSE_DIR")
-    os.environ["WAREHOUSE_DIR"] = str(warehouse)
-    try:
-        return dbtRunner(manifest=manifest).invoke(
-            [
-                *dbt_args("build", warehouse),
-                *("--exclude-resource-type", "unit_test", "--vars", "{max_rejected_share: 1}", "--quiet"),
-            ]
-        )
-    finally:
-        if previous is None:
-            del os.environ["WAREHOUSE_DIR"]
-        else:
-            os.environ["WAREHOUSE_DIR"] = previous
 
 
 def found_before() -> dict[str, RawFile]:
@@ -151,7 +132,7 @@ def check_build(files: dict[str, RawFile]) -> str:
         for raw_file in files.values():
             raw_file.write(warehouse / "raw")
 
-        result = build(dbt_manifest(), warehouse)
+        result = build(warehouse)
 
         file_errors = expected_file_errors(files)
         if file_errors:
