@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCES_YML = REPO_ROOT / "analytics_dbt" / "models" / "staging" / "_raw__sources.yml"
 
-# The one definition, in the fuzzer, of what identifies a staged row of each table. The orders key is
-# order_id while an order has one line; with order lines it becomes ("order_id", "product_id").
-ORDERS_KEY = ("order_id",)
+# The one definition, in the fuzzer, of what identifies a staged row of each table. A row of orders is an
+# order line: (order_id, product_id) identifies it (README, "Order lines").
+ORDERS_KEY = ("order_id", "product_id")
 KEYS = {"customers": ("customer_id",), "products": ("product_id",), "orders": ORDERS_KEY}
 
 
