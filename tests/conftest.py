@@ -9,7 +9,7 @@ from support import BIN, DBT_PROJECT_DIR, Warehouse
 
 TESTS = Path(__file__).parent
 # Folders whose tests all carry one marker; elsewhere a test is `integration` unless its module marks it `unit`.
-FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench"}
+FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench", "fuzz": "fuzz"}
 # Modules that run the whole pipeline through Dagster, or a whole deployment (minutes on 2 cores): `slow`,
 # left out of test-fast.
 SLOW_MODULES = {"test_materialize.py", "test_end_to_end.py", "test_cannot_train.py", "test_serve.py"}
