@@ -1,17 +1,29 @@
 """A real `dagster dev` (webserver + daemon + both code locations) on a temporary Dagster home and warehouse,
 stopped by process group when the test is done, whatever happened."""
 
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 from support import BIN, REPO_ROOT
+
+from serve.readiness import graphql
+
+# Launches a run through the GraphQL API; each error kind comes back with its message.
+LAUNCH = """
+mutation ($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on PythonError { message }
+    ... on InvalidSubsetError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
+  }
+}"""
 
 
 def free_port() -> int:
@@ -54,15 +66,7 @@ class DagsterDev:
         )
 
     def graphql(self, query: str, **variables) -> dict:
-        request = urllib.request.Request(
-            f"{self.url}/graphql",
-            data=json.dumps({"query": query, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = json.loads(response.read())
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+        return graphql(self.url, query, **variables)
 
     def wait_until_loaded(self, locations: set[str], timeout: float) -> float:
         """Seconds from start until the UI serves every location, loaded without error."""

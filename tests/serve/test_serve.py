@@ -13,19 +13,12 @@ import time
 import psutil
 import psycopg2
 import pytest
+from dagster_dev import LAUNCH
 from postgres_server import database_url, free_port
 from support import BIN, REPO_ROOT
 
 from serve.readiness import graphql, loaded_locations
 
-LAUNCH = """
-mutation ($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-  }
-}"""
 RUNS = """
 { runsOrError { ... on Runs { results { runId status startTime endTime
     repositoryOrigin { repositoryLocationName } tags { key value } } } } }"""

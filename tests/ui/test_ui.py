@@ -3,18 +3,9 @@
 import time
 import urllib.parse
 
+from dagster_dev import LAUNCH
 from playwright.sync_api import expect, sync_playwright
 
-LAUNCH = """
-mutation ($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on PythonError { message }
-    ... on InvalidSubsetError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}"""
 RUN = "query ($id: ID!) { runOrError(runId: $id) { ... on Run { status endTime tags { key value } } } }"
 LATEST = """
 query ($keys: [AssetKeyInput!]) {
