@@ -33,3 +33,23 @@ def raw_dir(root: Path | str | None = None) -> Path:
 def alerts_file(root: Path | str | None = None) -> Path:
     """Where failure alerts go when no Slack token is configured: one JSON object per line."""
     return Path(root or warehouse_dir()) / "alerts.jsonl"
+
+
+# Which warehouse the dbt project builds and the ML location reads: the embedded DuckDB files above
+# (default) or a PostgreSQL server, where each team logs in with its own URL
+# (postgresql://user:password@host:port/database, both to the same database).
+WAREHOUSE_BACKEND_ENV = "WAREHOUSE_BACKEND"
+BACKENDS = ("duckdb", "postgres")
+ANALYTICS_PG_URL_ENV = "ANALYTICS_PG_URL"
+ML_PG_URL_ENV = "ML_PG_URL"
+
+
+def warehouse_backend() -> str:
+    """`duckdb` or `postgres`, from $WAREHOUSE_BACKEND (unset or empty: `duckdb`)."""
+    backend = (os.environ.get(WAREHOUSE_BACKEND_ENV) or "duckdb").strip().lower()
+    if backend not in BACKENDS:
+        raise ValueError(
+            f"{WAREHOUSE_BACKEND_ENV}={os.environ[WAREHOUSE_BACKEND_ENV]!r} is not a warehouse backend: "
+            f"use one of {', '.join(BACKENDS)} (unset means duckdb)."
+        )
+    return backend
