@@ -101,5 +101,12 @@ FUZZ_EXAMPLES ?= 500
 fuzz: setup
 	FUZZ_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -v --hypothesis-show-statistics
 
+## make pg-roles: on a PostgreSQL warehouse (WAREHOUSE_BACKEND=postgres), create or update the analytics and ML
+## logins named in ANALYTICS_PG_URL and ML_PG_URL, their schemas and privileges, as PG_ADMIN_URL (a login
+## allowed to create roles). Safe to run again.
+.PHONY: pg-roles
+pg-roles: setup
+	$(BIN)/python -m pg_roles
+
 clean:
 	rm -rf analytics_dbt/target analytics_dbt/logs .pytest_cache .ruff_cache .venvs

@@ -15,10 +15,14 @@ from ml_location.churn_definition import ChurnDefinition
 from ml_location.ml_warehouse import MlTablesIOManager, MlWarehouse
 from ml_location.model_store import MlModelsIOManager
 from ml_location.monitoring import alert_sink, boundary_failure_alerts
-from warehouse_paths import WAREHOUSE_DIR_ENV
+from warehouse_paths import ML_PG_URL_ENV, WAREHOUSE_DIR_ENV, warehouse_backend
 
 # Paths are resource configuration, read from the environment where the run executes: the UI shows them.
-ml_warehouse = MlWarehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV))
+# The one backend switch: on a PostgreSQL warehouse both resources log in as the ML team ($ML_PG_URL).
+WAREHOUSE = {"warehouse_dir": dg.EnvVar(WAREHOUSE_DIR_ENV)}
+if warehouse_backend() == "postgres":
+    WAREHOUSE["postgres_url"] = dg.EnvVar(ML_PG_URL_ENV)
+ml_warehouse = MlWarehouse(**WAREHOUSE)
 
 defs = dg.Definitions(
     assets=[
@@ -37,7 +41,7 @@ defs = dg.Definitions(
         boundary_failure_alerts,
     ],
     resources={
-        "analytics": AnalyticsWarehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV)),
+        "analytics": AnalyticsWarehouse(**WAREHOUSE),
         "ml": ml_warehouse,
         "ml_tables": MlTablesIOManager(warehouse=ml_warehouse),
         "ml_models": MlModelsIOManager(warehouse=ml_warehouse),

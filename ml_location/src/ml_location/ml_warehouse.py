@@ -1,4 +1,5 @@
-"""The ML team's own warehouse file, $WAREHOUSE_DIR/ml.duckdb: one table per asset, named as the asset.
+"""The ML team's own warehouse file, $WAREHOUSE_DIR/ml.duckdb: one table per asset, named as the asset; or,
+on a PostgreSQL warehouse (`postgres_url` set), schema `ml` of the server, written as the ML login.
 
 The IO manager here is small on purpose. dagster-duckdb-pandas ships one, but it pins pandas < 3 and
 writes by DELETE then INSERT into a table created once, so a reader can see it empty mid-write and a
@@ -11,10 +12,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow as pa
 from pydantic import Field
 
+from ml_location import postgres_tables
 from ml_location.duckdb_files import connect, quoted
-from warehouse_paths import ml_db
+from warehouse_paths import PG_ML_SCHEMA, ml_db
 
 # Every step that writes ml.duckdb claims this pool (one slot): DuckDB allows one writing process per file.
 ML_WAREHOUSE_POOL = "ml_warehouse"
@@ -25,10 +28,100 @@ class MlWarehouse(dg.ConfigurableResource):
         description="The shared warehouse folder ($WAREHOUSE_DIR); this location writes its ml.duckdb."
     )
     lock_timeout_seconds: float = 120.0
+    postgres_url: str | None = Field(
+        default=None,
+        description="The ML login's URL on a PostgreSQL warehouse ($ML_PG_URL, with WAREHOUSE_BACKEND=postgres): "
+        "tables go to its schema ml. Unset: ml.duckdb.",
+    )
 
     @property
     def path(self) -> Path:
         return ml_db(Path(self.warehouse_dir).absolute())
+
+    @property
+    def where(self) -> str:
+        """Where the tables are, for messages and metadata."""
+        if self.postgres_url:
+            return f"schema {PG_ML_SCHEMA} of {postgres_tables.server_of(self.postgres_url)}"
+        return str(self.path)
+
+    def table_name(self, name: str) -> str:
+        return f"{PG_ML_SCHEMA}.{name}" if self.postgres_url else f"ml.main.{name}"
+
+    def replace_table(self, name: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
+        """Replaces table `name` with `frame` in one transaction (a reader sees the old or the new one);
+        returns its (column, type) list."""
+        if self.postgres_url:
+            with self._postgres("write", name) as (con, cur):
+                cur.execute(f"drop table if exists {quoted(PG_ML_SCHEMA)}.{quoted(name)}")
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                cur.adbc_ingest(name, table, mode="create", db_schema_name=PG_ML_SCHEMA)
+                con.commit()
+                cur.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = $1 and table_name = $2 order by ordinal_position",
+                    (PG_ML_SCHEMA, name),
+                )
+                return cur.fetchall()
+        with self.connection() as con:
+            con.register("asset_output", frame)
+            con.execute("begin transaction")
+            con.execute(f"create or replace table {quoted(name)} as select * from asset_output")
+            con.execute("commit")
+            return [(column, data_type) for column, data_type, *_ in con.execute(f"describe {quoted(name)}").fetchall()]
+
+    def append_rows(self, name: str, rows: pa.Table) -> None:
+        """Appends `rows` to table `name`, created with their schema if it does not exist."""
+        if self.postgres_url:
+            with self._postgres("write", name) as (con, cur):
+                cur.adbc_ingest(name, rows, mode="create_append", db_schema_name=PG_ML_SCHEMA)
+                con.commit()
+            return
+        with self.connection() as con:
+            con.register("new_rows", rows)
+            con.execute(f"create table if not exists {quoted(name)} as select * from new_rows limit 0")
+            for column in rows.column_names:  # a column added since the table was created
+                con.execute(
+                    f"alter table {quoted(name)} add column if not exists {quoted(column)} "
+                    f"{con.sql(f'select {quoted(column)} from new_rows').types[0]}"
+                )
+            con.execute(f"insert into {quoted(name)} by name select * from new_rows")
+
+    def read_table(self, name: str, order_by: str | None = None, limit: int | None = None) -> pa.Table | None:
+        """Table `name` (ordered, limited), or None when it does not exist."""
+        query = "select * from {table}" + (f" order by {order_by}" if order_by else "")
+        query += f" limit {limit}" if limit else ""
+        if self.postgres_url:
+            import adbc_driver_manager
+
+            with self._postgres("read", name) as (_con, cur):
+                try:
+                    cur.execute(query.format(table=f"{quoted(PG_ML_SCHEMA)}.{quoted(name)}"))
+                except adbc_driver_manager.Error as error:
+                    if getattr(error, "sqlstate", None) == postgres_tables.UNDEFINED_TABLE:
+                        return None
+                    raise
+                return cur.fetch_arrow_table()
+        if not self.path.exists():
+            return None
+        with self.connection(read_only=True) as con:
+            if not con.execute("select 1 from duckdb_tables() where table_name = ?", [name]).fetchall():
+                return None
+            return con.sql(query.format(table=quoted(name))).to_arrow_table()
+
+    @contextmanager
+    def _postgres(self, doing: str, name: str):
+        import adbc_driver_manager
+
+        with postgres_tables.connect(self.postgres_url) as con, con.cursor() as cur:
+            try:
+                yield con, cur
+            except adbc_driver_manager.Error as error:
+                if getattr(error, "sqlstate", None) == postgres_tables.INSUFFICIENT_PRIVILEGE:
+                    raise postgres_tables.permission_denied(
+                        self.postgres_url, error, f"{doing} {PG_ML_SCHEMA}.{name}"
+                    ) from error
+                raise
 
     @contextmanager
     def connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -50,24 +143,19 @@ class MlTablesIOManager(dg.ConfigurableIOManager):
     warehouse: dg.ResourceDependency[MlWarehouse]
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
-        table = quoted(context.asset_key.path[-1])
-        with self.warehouse.connection() as con:
-            con.register("asset_output", obj)
-            con.execute("begin transaction")
-            con.execute(f"create or replace table {table} as select * from asset_output")
-            con.execute("commit")
-            schema = con.execute(f"describe {table}").fetchall()
+        name = context.asset_key.path[-1]
+        schema = self.warehouse.replace_table(name, obj)
         context.add_output_metadata(
             {  # Dagster's standard table metadata keys, shown in the asset's overview
                 "dagster/row_count": len(obj),
-                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t, *_ in schema]),
-                "dagster/table_name": f"ml.main.{context.asset_key.path[-1]}",
+                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in schema]),
+                "dagster/table_name": self.warehouse.table_name(name),
             }
         )
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         name = context.upstream_output.asset_key.path[-1] if context.upstream_output else context.name
-        with self.warehouse.connection(read_only=True) as con:
-            if not con.execute("select 1 from duckdb_tables() where table_name = ?", [name]).fetchall():
-                raise dg.Failure(f"{self.warehouse.path} has no table {name}: materialize asset {name} first.")
-            return con.sql(f"select * from {quoted(name)}").to_arrow_table().to_pandas(date_as_object=False)
+        table = self.warehouse.read_table(name)
+        if table is None:
+            raise dg.Failure(f"{self.warehouse.where} has no table {name}: materialize asset {name} first.")
+        return table.to_pandas(date_as_object=False)

@@ -1,7 +1,8 @@
-"""Trained models live in ml.duckdb, one table per model asset (named as the asset), one row per training
-attempt: a trained model with its version, the model in skops format, its features, held-out metrics and
-the data version it was fit on; or an attempt that could not train, with no model and the reason why
-(`not_trained_reason`), so that no reader mistakes the last trained model for a current one.
+"""Trained models live in the ML warehouse (ml.duckdb, or schema ml on PostgreSQL), one table per model asset
+(named as the asset), one row per training attempt: a trained model with its version, the model in skops
+format, its features, held-out metrics and the data version it was fit on; or an attempt that could not
+train, with no model and the reason why (`not_trained_reason`), so that no reader mistakes the last trained
+model for a current one.
 
 skops, unlike pickle, loads only the types it is told to trust, so a tampered blob cannot run code. It is
 imported only when a model is saved or loaded: it imports every scikit-learn estimator, which each process
@@ -13,8 +14,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import dagster as dg
+import pyarrow as pa
 
-from ml_location.duckdb_files import quoted
 from ml_location.ml_warehouse import MlWarehouse
 
 if TYPE_CHECKING:
@@ -33,48 +34,53 @@ class StoredModel:
     data_version: str
 
 
-def _model_table(con, name: str) -> str:
-    table = quoted(name)
-    # trained_at: when the training ran (or was attempted); version, features, model: null when not trained.
-    con.execute(
-        f"create table if not exists {table} (version integer, trained_at timestamptz, "
-        "data_version varchar, features varchar[], metrics json, model blob, not_trained_reason varchar)"
-    )
-    con.execute(f"alter table {table} add column if not exists not_trained_reason varchar")  # older tables
-    return table
+# One row per training attempt. trained_at: when it ran; version, features, model: null when not trained.
+MODEL_ROW = pa.schema(
+    [
+        ("version", pa.int32()),
+        ("trained_at", pa.timestamp("us", tz="UTC")),
+        ("data_version", pa.string()),
+        ("features", pa.list_(pa.string())),
+        ("metrics", pa.string()),  # JSON
+        ("model", pa.binary()),
+        ("not_trained_reason", pa.string()),
+    ]
+)
+
+
+def _append(warehouse: MlWarehouse, name: str, **row) -> None:
+    warehouse.append_rows(name, pa.Table.from_pylist([row], schema=MODEL_ROW))
 
 
 def save_model(warehouse: MlWarehouse, name: str, trained: "Trained") -> int:
-    """Stores a trained model as the next version of `name`; returns the version."""
+    """Stores a trained model as the next version of `name`; returns the version. Model steps write one at
+    a time (the ml_warehouse pool), so the next version is taken from the table as it is."""
     import skops.io
 
-    with warehouse.connection() as con:
-        table = _model_table(con, name)
-        con.execute("begin transaction")
-        [(version,)] = con.execute(f"select coalesce(max(version), 0) + 1 from {table}").fetchall()
-        con.execute(
-            f"insert into {table} values (?, ?, ?, ?, ?, ?, null)",
-            [
-                version,
-                datetime.now(UTC),
-                trained.data_version,
-                list(trained.features),
-                json.dumps(trained.metrics),
-                skops.io.dumps(trained.model),
-            ],
-        )
-        con.execute("commit")
+    latest = warehouse.read_table(name, order_by="version desc nulls last", limit=1)
+    version = (latest["version"][0].as_py() or 0) + 1 if latest is not None and latest.num_rows else 1
+    _append(
+        warehouse,
+        name,
+        version=version,
+        trained_at=datetime.now(UTC),
+        data_version=trained.data_version,
+        features=list(trained.features),
+        metrics=json.dumps(trained.metrics),
+        model=skops.io.dumps(trained.model),
+    )
     return version
 
 
 def record_not_trained(warehouse: MlWarehouse, name: str, not_trained: "NotTrained") -> None:
     """Stores an attempt that could not train: the reason, and its figures in `metrics`."""
-    with warehouse.connection() as con:
-        table = _model_table(con, name)
-        con.execute(
-            f"insert into {table} (trained_at, metrics, not_trained_reason) values (?, ?, ?)",
-            [datetime.now(UTC), json.dumps(not_trained.figures), not_trained.reason],
-        )
+    _append(
+        warehouse,
+        name,
+        trained_at=datetime.now(UTC),
+        metrics=json.dumps(not_trained.figures),
+        not_trained_reason=not_trained.reason,
+    )
 
 
 def load_latest_model(warehouse: MlWarehouse, name: str) -> StoredModel:
@@ -83,28 +89,20 @@ def load_latest_model(warehouse: MlWarehouse, name: str) -> StoredModel:
     predictions as new)."""
     import skops.io
 
-    with warehouse.connection(read_only=True) as con:
-        exists = con.execute("select 1 from duckdb_tables() where table_name = ?", [name]).fetchall()
-        rows = (
-            con.execute(
-                f"select version, trained_at, data_version, features, model, not_trained_reason from {quoted(name)} "
-                "order by trained_at desc limit 1"
-            ).fetchall()
-            if exists
-            else []
-        )
+    latest = warehouse.read_table(name, order_by="trained_at desc", limit=1)
+    rows = latest.to_pylist() if latest is not None else []
     if not rows:
-        raise dg.Failure(description=f"No trained {name} in {warehouse.path}: materialize asset {name} first.")
-    [(version, trained_at, data_version, features, blob, not_trained_reason)] = rows
-    if not_trained_reason:
+        raise dg.Failure(description=f"No trained {name} in {warehouse.where}: materialize asset {name} first.")
+    [row] = rows
+    if row["not_trained_reason"]:
         raise dg.Failure(
             description=(
-                f"The latest training of {name} ({trained_at:%Y-%m-%d %H:%M} UTC) trained no model, so nothing "
-                f"current can be scored with it: {not_trained_reason}"
+                f"The latest training of {name} ({row['trained_at']:%Y-%m-%d %H:%M} UTC) trained no model, so "
+                f"nothing current can be scored with it: {row['not_trained_reason']}"
             )
         )
-    model = skops.io.loads(blob, trusted=TRUSTED_TYPES)
-    return StoredModel(model, tuple(features), version, trained_at, data_version)
+    model = skops.io.loads(row["model"], trusted=TRUSTED_TYPES)
+    return StoredModel(model, tuple(row["features"]), row["version"], row["trained_at"], row["data_version"])
 
 
 class MlModelsIOManager(dg.ConfigurableIOManager):
@@ -116,7 +114,7 @@ class MlModelsIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: "Trained") -> None:
         name = context.asset_key.path[-1]
         version = save_model(self.warehouse, name, obj)
-        context.add_output_metadata({"model_version": version, "dagster/table_name": f"ml.main.{name}"})
+        context.add_output_metadata({"model_version": version, "dagster/table_name": self.warehouse.table_name(name)})
 
     def load_input(self, context: dg.InputContext) -> StoredModel:
         stored = load_latest_model(self.warehouse, context.upstream_output.asset_key.path[-1])

@@ -53,3 +53,10 @@ def warehouse_backend() -> str:
             f"use one of {', '.join(BACKENDS)} (unset means duckdb)."
         )
     return backend
+
+
+# The schemas of the PostgreSQL warehouse: the analytics login owns these (dbt builds them; `marts` holds
+# the public models, the only schema the ML login may read), and the ML login owns `ml` (its assets' tables).
+PG_ANALYTICS_SCHEMAS = ("raw", "intermediate", "staging", "quarantine", "marts")
+PG_PUBLIC_SCHEMA = "marts"
+PG_ML_SCHEMA = "ml"
