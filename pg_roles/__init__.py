@@ -78,6 +78,9 @@ def check_logins(admin: Login, analytics: Login, ml: Login) -> None:
             f"The three URLs must name the same server and database, and they do not ({where}). "
             "Both teams work in one database: fix the host, port or database of the one that differs."
         )
+    reserved = [login.variable for login in (analytics, ml) if login.user.startswith("pg_")]
+    if reserved:
+        raise RolesError(f"{', '.join(reserved)}: PostgreSQL reserves role names starting with pg_; use another user.")
     names = [admin.user, analytics.user, ml.user]
     if len(set(names)) < 3:
         raise RolesError(
@@ -169,6 +172,10 @@ def apply(admin_url: str | None, analytics_url: str | None, ml_url: str | None) 
             f"{admin.user} ({ADMIN_URL_ENV}) may not set up the roles: {str(error).strip().splitlines()[0]}. "
             "Use a login with CREATEROLE that owns (or may create) the schemas, e.g. the server's superuser. "
             "Nothing was changed."
+        ) from error
+    except psycopg2.Error as error:
+        raise RolesError(
+            f"The server refused setting up the roles: {str(error).strip().splitlines()[0]}. Nothing was changed."
         ) from error
     finally:
         connection.close()
