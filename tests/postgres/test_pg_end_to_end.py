@@ -1,0 +1,62 @@
+"""WAREHOUSE_BACKEND=postgres through Dagster: every ML asset materializes from the server's marts, as the ML
+login, in the ML location's own environment (.venvs/ml, as `make demo` and the code servers run it), and
+its tables land in schema ml, not in ml.duckdb."""
+
+import os
+import subprocess
+
+import pytest
+from pg_warehouse import copy_marts, new_pg_warehouse
+from support import REPO_ROOT
+
+ML_PYTHON = REPO_ROOT / ".venvs" / "ml" / "bin" / "python"
+ML_ASSETS = {
+    "customer_features",
+    "product_features",
+    "customer_churn_model",
+    "demand_forecast_model",
+    "customer_risk_scores",
+    "product_demand_forecasts",
+}
+
+
+@pytest.fixture(scope="module")
+def ran(new_warehouse, postgres_admin_url):
+    duck = new_warehouse("pg_e2e")
+    duck.generate(orders=30_000)
+    assert duck.dbt("build").returncode == 0
+    pg = new_pg_warehouse(postgres_admin_url, "e2e_pg")
+    copy_marts(duck.analytics_db, pg)
+    # Only the ML location's files live in WAREHOUSE_DIR on the server backend: give it an empty one.
+    elsewhere = new_warehouse("pg_e2e_ml")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    result = subprocess.run(
+        [str(ML_PYTHON), str(REPO_ROOT / "demo" / "materialize_location.py"), "ml_location.definitions", "ml"],
+        env={**env, **pg.env, "WAREHOUSE_DIR": str(elsewhere.root)},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    return pg, elsewhere, result
+
+
+def test_every_ml_asset_materializes_into_schema_ml(ran):
+    pg, elsewhere, result = ran
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "6 assets materialized" in result.stdout, result.stdout
+    tables = pg.execute(pg.admin_url, "select tablename, tableowner from pg_tables where schemaname = 'ml'")
+    ml_user = pg.ml_url.split("://")[1].split(":")[0]
+    assert {name for name, _ in tables} == ML_ASSETS
+    assert {owner for _, owner in tables} == {ml_user}
+    assert not (elsewhere.root / "ml.duckdb").exists()
+
+
+def test_the_scores_cover_every_customer_of_the_marts(ran):
+    pg, _, _ = ran
+    [(customers,)] = pg.execute(pg.admin_url, "select count(*) from marts.customer_order_summary")
+    [(scored, distinct)] = pg.execute(
+        pg.admin_url, "select count(*), count(distinct customer_id) from ml.customer_risk_scores"
+    )
+    assert scored == distinct and 0 < scored <= customers
