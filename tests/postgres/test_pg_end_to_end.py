@@ -6,7 +6,7 @@ import os
 import subprocess
 
 import pytest
-from pg_warehouse import copy_marts, new_pg_warehouse
+from pg_logins import copy_marts, new_pg_warehouse
 from support import REPO_ROOT
 
 ML_PYTHON = REPO_ROOT / ".venvs" / "ml" / "bin" / "python"

@@ -6,7 +6,7 @@ import secrets
 
 import pandas as pd
 import pytest
-from pg_warehouse import PgWarehouse, copy_marts, login_url, new_pg_warehouse
+from pg_logins import PgWarehouse, copy_marts, login_url, new_pg_warehouse
 from postgres_server import free_port
 
 from ml_location.analytics_reader import AnalyticsWarehouse, UpstreamContractBroken, UpstreamNotMaterialized

@@ -8,7 +8,7 @@ import sys
 
 import adbc_driver_manager
 import pytest
-from pg_warehouse import PgWarehouse, login_url, new_pg_warehouse
+from pg_logins import PgWarehouse, login_url, new_pg_warehouse
 from postgres_server import free_port
 from support import REPO_ROOT
 
