@@ -1,13 +1,26 @@
 """Print what the pipeline produced and where: the public marts, the quarantine, the ML tables and the
 models' held-out metrics beside their baselines, or why a model was not trained. Reads both warehouse files
-read-only; a table that is not there is reported as such."""
+read-only; a table that is not there is reported as such. On a PostgreSQL warehouse (WAREHOUSE_BACKEND=postgres)
+the same report is made from the server: each team's tables are read as that team's login into an in-memory
+DuckDB laid out as the files are, so one report serves both backends."""
 
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 
-from warehouse_paths import analytics_db, ml_db, raw_dir
+from warehouse_paths import (
+    ANALYTICS_PG_URL_ENV,
+    ML_PG_URL_ENV,
+    PG_ML_SCHEMA,
+    analytics_db,
+    ml_db,
+    raw_dir,
+    warehouse_backend,
+)
 
 # Each model table: the metrics shown beside their `baseline_` counterparts, and the predictions it scores.
 MODELS = {
@@ -65,24 +78,89 @@ def model_lines(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[
     return lines
 
 
+def server_name(url: str) -> str:
+    """user@host:port/database: never the password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"postgresql://{parts.username}@{parts.hostname}:{parts.port or 5432}{parts.path}"
+
+
+@contextmanager
+def from_server(url: str, schemas: dict[str, str]) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The tables of the server's `schemas` ({server schema: local schema}), read as the login of `url`,
+    in an in-memory DuckDB; None when the server has none of them yet."""
+    import adbc_driver_postgresql.dbapi
+
+    con = duckdb.connect()
+    try:
+        with adbc_driver_postgresql.dbapi.connect(url) as server, server.cursor() as cur:
+            cur.execute("select table_schema, table_name from information_schema.tables where table_type like 'BASE%'")
+            tables = [(schema, table) for schema, table in cur.fetchall() if schema in schemas]
+            for schema, table in tables:
+                cur.execute(f'select * from "{schema}"."{table}"')
+                con.register("server_rows", cur.fetch_arrow_table())
+                con.execute(f'create schema if not exists "{schemas[schema]}"')
+                con.execute(f'create table "{schemas[schema]}"."{table}" as select * from server_rows')
+                con.unregister("server_rows")
+        yield con if tables else None
+    finally:
+        con.close()
+
+
+@contextmanager
+def analytics_tables() -> Iterator[tuple[str, duckdb.DuckDBPyConnection | None]]:
+    if warehouse_backend() == "postgres":
+        url = os.environ[ANALYTICS_PG_URL_ENV]
+        with from_server(url, {"marts": "marts", "quarantine": "quarantine"}) as con:
+            yield server_name(url), con
+    elif analytics_db().exists():
+        with duckdb.connect(str(analytics_db()), read_only=True) as con:
+            yield str(analytics_db()), con
+    else:
+        yield str(analytics_db()), None
+
+
+@contextmanager
+def ml_tables() -> Iterator[tuple[str, duckdb.DuckDBPyConnection | None]]:
+    if warehouse_backend() == "postgres":
+        url = os.environ[ML_PG_URL_ENV]
+        with from_server(url, {PG_ML_SCHEMA: "main"}) as con:
+            yield f"{server_name(url)} schema {PG_ML_SCHEMA}", con
+    elif ml_db().exists():
+        with duckdb.connect(str(ml_db()), read_only=True) as con:
+            yield str(ml_db()), con
+    else:
+        yield str(ml_db()), None
+
+
+def query_hint(table: str) -> str:
+    if warehouse_backend() == "postgres":
+        return f'psql "${ML_PG_URL_ENV}" -c "select * from {PG_ML_SCHEMA}.{table} limit 5"'
+    return (
+        '.venv/bin/python -c "import duckdb; '
+        f"print(duckdb.connect('{ml_db()}', read_only=True).sql('from {table} limit 5'))\""
+    )
+
+
 def main() -> int:
-    if not analytics_db().exists():
-        print(f"{analytics_db()} does not exist yet: run `make demo`.", file=sys.stderr)
-        return 1
-    print(f"\nRaw files:  {raw_dir()}")
-    print(f"Analytics:  {analytics_db()}")
-    with duckdb.connect(str(analytics_db()), read_only=True) as con:
+    with analytics_tables() as (where, con):
+        if con is None:
+            print(f"{where} has no marts yet: run `make demo`.", file=sys.stderr)
+            return 1
+        print(f"\nRaw files:  {raw_dir()}")
+        print(f"Analytics:  {where}")
         tables = table_counts(con, ("marts", "quarantine"))
         for table, rows in tables.items():
             print(f"  {table:<38} {rows:>12,} rows")
         quarantine = [table for table in tables if table.startswith("quarantine.")]
         print(f"  most common reasons rows were rejected: {rejection_reasons(con, quarantine)}")
 
-    if not ml_db().exists():
-        print(f"ML:         {ml_db()} does not exist yet")
-        return 0
-    print(f"ML:         {ml_db()}")
-    with duckdb.connect(str(ml_db()), read_only=True) as con:
+    with ml_tables() as (where, con):
+        if con is None:
+            print(f"ML:         {where} does not exist yet")
+            return 0
+        print(f"ML:         {where}")
         tables = table_counts(con, ("main",))
         for table, rows in tables.items():
             print(f"  {table:<38} {rows:>12,} rows")
@@ -91,10 +169,7 @@ def main() -> int:
             print(line)
     predictions = [p for _, p in MODELS.values() if f"main.{p}" in tables]
     if predictions:
-        print(
-            '\nQuery them: .venv/bin/python -c "import duckdb; '
-            f"print(duckdb.connect('{ml_db()}', read_only=True).sql('from {predictions[0]} limit 5'))\""
-        )
+        print(f"\nQuery them: {query_hint(predictions[0])}")
     return 0
 
 

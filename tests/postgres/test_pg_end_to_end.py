@@ -60,3 +60,25 @@ def test_the_scores_cover_every_customer_of_the_marts(ran):
         pg.admin_url, "select count(*), count(distinct customer_id) from ml.customer_risk_scores"
     )
     assert scored == distinct and 0 < scored <= customers
+
+
+def test_the_demo_report_reads_the_server(ran):
+    pg, elsewhere, _ = ran
+    env = {**os.environ, **pg.env, "WAREHOUSE_DIR": str(elsewhere.root)}
+    result = subprocess.run(
+        [str(REPO_ROOT / ".venv" / "bin" / "python"), "-m", "demo.report"],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    [(customers,)] = pg.execute(pg.admin_url, "select count(*) from marts.customer_order_summary")
+    [(scores,)] = pg.execute(pg.admin_url, "select count(*) from ml.customer_risk_scores")
+    assert f"marts.customer_order_summary {customers:>12,} rows".replace(" ", "") in out.replace(" ", "")
+    assert f"main.customer_risk_scores {scores:>12,} rows".replace(" ", "") in out.replace(" ", "")
+    assert "Models, on held-out data" in out and "schema ml" in out
+    assert pg.ml_url.split(":")[2].split("@")[0] not in out  # no password printed
+    assert 'psql "$ML_PG_URL"' in out
