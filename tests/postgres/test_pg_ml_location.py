@@ -3,6 +3,8 @@ for the same marts, each way the read can fail ends in one message, and the ML t
 schema ml. The marts are a DuckDB build's, copied as the analytics login with the contract's types."""
 
 import secrets
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -138,3 +140,42 @@ def test_ml_tables_and_models_go_to_schema_ml_as_the_ml_login(built):
     record_not_trained(ml, "probe_model", NotTrained("probe_model was not trained: too few rows", {"rows": 1}))
     with pytest.raises(Exception, match="trained no model"):
         load_latest_model(ml, "probe_model")
+
+
+def test_a_table_swapped_during_a_read_is_read_from_the_same_snapshot(fresh):
+    """The reader reads customer_order_summary (slowed to 1 s by a view) and then customer_monthly_activity,
+    which dbt-style replaces (create, rename, drop, commit) half a second into the read. The read must see the
+    old activity, from the snapshot the summary came from: not the new table, and not an empty one (what a
+    REPEATABLE READ without the reader's locks sees of a table created after its snapshot)."""
+    fresh.execute(
+        fresh.analytics_url,
+        "create table marts.summary_rows as select 1::bigint as customer_id, 'basic'::text as tier, "
+        "1::bigint as total_orders, 10.0::double precision as total_spent",
+        "create view marts.customer_order_summary as select * from marts.summary_rows "
+        "where (select true from pg_sleep(1))",
+        "create table marts.customer_monthly_activity as select 1::bigint as customer_id, "
+        "date '2024-01-01' as month, 1::bigint as orders, 10.0::double precision as revenue",
+    )
+    swapped = threading.Event()
+
+    def swap():
+        time.sleep(0.5)
+        fresh.execute(
+            fresh.analytics_url,
+            "create table marts.activity_new as select 2::bigint as customer_id, date '2024-02-01' as month, "
+            "2::bigint as orders, 20.0::double precision as revenue",
+            "alter table marts.customer_monthly_activity rename to activity_old",
+            "alter table marts.activity_new rename to customer_monthly_activity",
+            "drop table marts.activity_old",
+        )
+        swapped.set()
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    summary, activity = reader(fresh).read(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY)
+    assert summary["customer_id"].tolist() == [1]
+    swapper.join(timeout=30)
+    assert swapped.is_set()
+    assert activity["customer_id"].tolist() == [1]  # the table as it was when the read began
+    [new] = reader(fresh).read(CUSTOMER_MONTHLY_ACTIVITY)
+    assert new["customer_id"].tolist() == [2]  # and the swap went through after it
