@@ -64,6 +64,9 @@ class AnalyticsWarehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The DuckDB file itself, read-only (on PostgreSQL, use views() or read())."""
+        if self.postgres_url:
+            raise TypeError("AnalyticsWarehouse.connection() is the DuckDB file: on PostgreSQL use views() or read()")
         con = connect(
             self.path,
             read_only=True,

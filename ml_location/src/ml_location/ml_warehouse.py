@@ -125,6 +125,9 @@ class MlWarehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connection(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """ml.duckdb itself (on PostgreSQL, use replace_table, append_rows and read_table)."""
+        if self.postgres_url:
+            raise TypeError("MlWarehouse.connection() opens ml.duckdb; on PostgreSQL use its table methods")
         con = connect(
             self.path,
             read_only=read_only,
