@@ -32,60 +32,132 @@
 
 
 {% macro register_raw_files() %}
-    {#- Run by on-run-start. Checks every raw source file and (re)creates raw.<table> as a view on it
-        that exposes exactly the contract columns. Values stay as the file holds them (CSV as text):
-        staging casts them and quarantines what does not cast. All problems fail the run in one message. -#}
+    {#- Run by on-run-start. Checks every raw source file and exposes it as raw.<table> with exactly the
+        contract columns. Values stay as the file holds them (CSV as text): staging casts them and
+        quarantines what does not cast. All problems fail the run in one message. The checks are the same
+        on both backends; what each knows of a file comes from raw_file_facts (DuckDB reads the files,
+        PostgreSQL what the raw loader recorded when it loaded them). -#}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set dir = raw_dir() -%}
     {%- set problems = [] -%}
-    {%- set views = [] -%}
+    {%- set usable = [] -%}
+    {%- set dirs = [] -%}
     {%- for src in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') -%}
-        {%- set stem = dir ~ '/' ~ src.name -%}
-        {%- set found = run_query(
-            "select file from glob(" ~ sql_string(stem ~ '.parquet') ~ ") union all "
-            ~ "select file from glob(" ~ sql_string(stem ~ '.csv') ~ ") order by file"
-        ).columns[0].values() | list -%}
-        {%- if found | length == 0 -%}
+        {%- set facts = raw_file_facts(src.name) -%}
+        {%- set stem = facts.stem -%}
+        {%- do dirs.append(stem.rsplit('/', 1)[0]) -%}
+        {%- set found = facts.found -%}
+        {%- if facts.not_loaded -%}
+            {%- do problems.append(facts.not_loaded) -%}
+        {%- elif found | length == 0 -%}
             {%- do problems.append(stem ~ ".parquet (or .csv) is missing: the source system has not delivered "
                 ~ src.name ~ " (for sample data run `make data`)") -%}
         {%- elif found | length > 1 -%}
             {%- do problems.append(stem ~ ": both " ~ found | join(" and ") ~ " exist; keep exactly one") -%}
         {%- else -%}
             {%- set file = found[0] -%}
-            {%- set size = run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0] -%}
-            {%- if size == 0 -%}
+            {%- if facts.size == 0 -%}
                 {%- do problems.append(file ~ " is empty (0 bytes)") -%}
             {%- else -%}
-                {%- if file.endswith('.csv') -%}
-                    {%- set reader = "read_csv(" ~ sql_string(file) ~ ", header = true, all_varchar = true)" -%}
-                {%- else -%}
-                    {%- set reader = "read_parquet(" ~ sql_string(file) ~ ")" -%}
-                {%- endif -%}
-                {%- set found_columns = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
+                {%- set found_columns = facts.columns -%}
                 {%- set expected = src.columns.keys() | list -%}
                 {%- set missing = expected | reject('in', found_columns) | list -%}
                 {%- set extra = found_columns | reject('in', expected) | list -%}
                 {%- if missing -%}
                     {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
                         ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
-                {%- elif run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] == 0 -%}
+                {%- elif not facts.has_rows -%}
                     {%- do problems.append(file ~ " has no rows") -%}
                 {%- else -%}
                     {%- if extra -%}
                         {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: " ~ extra | join(", "), info=true) }}
                     {%- endif -%}
-                    {%- do views.append("create or replace view raw." ~ src.name ~ " as select "
-                        ~ expected | join(", ") ~ " from " ~ reader) -%}
+                    {%- do usable.append((src.name, expected, facts)) -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if problems -%}
-        {{ exceptions.raise_compiler_error("Raw landing files in " ~ dir ~ " are not usable:\n  - "
+        {{ exceptions.raise_compiler_error("Raw landing files in " ~ dirs | unique | join(", ") ~ " are not usable:\n  - "
             ~ problems | join("\n  - ")
             ~ "\nEach table needs exactly one non-empty <table>.parquet or <table>.csv with the columns of "
             ~ "models/staging/_raw__sources.yml.") }}
     {%- endif -%}
-    create schema if not exists raw;
-    {{ views | join(";\n") }}
+    {{ expose_raw_files(usable) }}
 {% endmacro %}
+
+
+{% macro raw_file_facts(table_name) -%}
+    {#- What the checks need to know of the landing file of one table: {stem: <raw dir>/<table>, found:
+        [files], size: bytes, columns: [names], has_rows, reader}; size, columns and has_rows of the one
+        file found, when exactly one is. -#}
+    {{ return(adapter.dispatch('raw_file_facts')(table_name)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_facts(table_name) -%}
+    {%- set stem = raw_dir() ~ '/' ~ table_name -%}
+    {%- set facts = {"stem": stem, "not_loaded": none} -%}
+    {%- set found = run_query(
+        "select file from glob(" ~ sql_string(stem ~ '.parquet') ~ ") union all "
+        ~ "select file from glob(" ~ sql_string(stem ~ '.csv') ~ ") order by file"
+    ).columns[0].values() | list -%}
+    {%- do facts.update({"found": found}) -%}
+    {%- if found | length == 1 -%}
+        {%- set file = found[0] -%}
+        {%- do facts.update({"size": run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0]}) -%}
+        {%- if facts.size > 0 -%}
+            {%- set reader = raw_file_reader(file) -%}
+            {%- do facts.update({
+                "reader": reader,
+                "columns": run_query("describe select * from " ~ reader).columns[0].values() | list,
+                "has_rows": run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0,
+            }) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(facts) }}
+{%- endmacro %}
+
+{% macro postgres__raw_file_facts(table_name) -%}
+    {#- Recorded by the raw loader (analytics_location/raw_load.py) in raw.landing_files, one row per table,
+        in the transaction that loaded raw.<table>. -#}
+    {%- set facts = {"stem": env_var('WAREHOUSE_DIR', 'warehouse') ~ '/raw/' ~ table_name, "found": [], "not_loaded": none} -%}
+    {%- set recorded = adapter.get_relation(database=target.database, schema='raw', identifier='landing_files') -%}
+    {%- set rows = [] if recorded is none else run_query(
+        "select stem, to_json(files)::text, size_bytes, to_json(columns)::text, has_rows from raw.landing_files where table_name = "
+        ~ sql_string(table_name)).rows -%}
+    {%- if rows | length == 0 -%}
+        {%- do facts.update({"not_loaded": "raw." ~ table_name ~ " has never been loaded into PostgreSQL: run `make load-raw` "
+            ~ "(it loads $WAREHOUSE_DIR/raw; in Dagster, materialize raw_" ~ table_name ~ ")"}) -%}
+    {%- else -%}
+        {%- set row = rows[0] -%}
+        {%- do facts.update({"stem": row[0], "found": fromjson(row[1]), "size": row[2],
+            "columns": fromjson(row[3] or "[]"), "has_rows": row[4]}) -%}
+    {%- endif -%}
+    {{ return(facts) }}
+{%- endmacro %}
+
+
+{% macro raw_file_reader(file) -%}
+    {#- DuckDB's reading of a landing file: the raw loader reads files for PostgreSQL with the same. -#}
+    {%- if file.endswith('.csv') -%}
+        {{- "read_csv(" ~ sql_string(file) ~ ", header = true, all_varchar = true)" -}}
+    {%- else -%}
+        {{- "read_parquet(" ~ sql_string(file) ~ ")" -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro expose_raw_files(usable) -%}
+    {{ return(adapter.dispatch('expose_raw_files')(usable)) }}
+{%- endmacro %}
+
+{% macro duckdb__expose_raw_files(usable) -%}
+    {#- raw.<table> as a view on its file, so every build reads the file as it is now. -#}
+    create schema if not exists raw;
+    {%- for table_name, columns, facts in usable %}
+    create or replace view raw.{{ table_name }} as select {{ columns | join(", ") }} from {{ facts.reader }};
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro postgres__expose_raw_files(usable) -%}
+    {#- The loader has already made raw.<table>, with every column of its file as text. -#}
+{%- endmacro %}
