@@ -13,7 +13,6 @@ FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench", "f
 # Modules that run the whole pipeline through Dagster, or a whole deployment (minutes on 2 cores): `slow`,
 # left out of test-fast.
 SLOW_MODULES = {"test_materialize.py", "test_end_to_end.py", "test_cannot_train.py", "test_serve.py"}
-SLOW_MODULES.add("test_pg_end_to_end.py")  # the ML location through Dagster on a PostgreSQL warehouse
 
 
 def pytest_sessionstart(session):

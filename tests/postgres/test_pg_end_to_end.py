@@ -9,6 +9,7 @@ import pytest
 from pg_logins import copy_marts, new_pg_warehouse
 from support import REPO_ROOT
 
+pytestmark = pytest.mark.slow  # the whole ML location through Dagster (tests/conftest.py's SLOW_MODULES)
 ML_PYTHON = REPO_ROOT / ".venvs" / "ml" / "bin" / "python"
 ML_ASSETS = {
     "customer_features",
