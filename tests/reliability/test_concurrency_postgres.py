@@ -1,8 +1,8 @@
 """On a PostgreSQL warehouse: the raw load and `dbt build` in a loop (the analytics login) while the ML reader
 reads the marts from another process (the ML login): 0 failed builds, 0 failed reads, each mart always one
 whole build's table, and reads that do not wait for builds (MVCC). The same reader loop and consistency
-check as on DuckDB (reader_loop.py, marts.py), on the same two datasets. That all four marts of a read come
-from one build does not hold yet on the server (strict xfail, docs/reliability.md: known limit)."""
+check as on DuckDB (reader_loop.py, marts.py), on the same two datasets. All four marts of a read come
+from one build: dbt builds them in marts_build and publishes them together (macros/publish_marts.sql)."""
 
 import json
 import os
@@ -119,12 +119,6 @@ def test_builds_and_reads_on_the_server_all_succeed_and_reads_do_not_wait(raced)
     assert max(r["waited"] for r in reads) < statistics.median(b["seconds"] for b in builds) / 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="dbt commits each mart in its own transaction, so between a build's first and last mart the server "
-    "holds marts of two builds (docs/reliability.md, PostgreSQL: known limit); passes once a build publishes "
-    "its marts together",
-)
 def test_every_read_sees_the_four_marts_of_one_whole_build(raced):
     _, reads, whole = raced
     assert all(r["state"] in whole for r in reads)
