@@ -47,7 +47,9 @@
     {{ log("Publishing " ~ marts | join(", ") ~ " into schema " ~ published_schema() ~ " in one transaction", info=true) }}
     {%- set built, published = build_schema(published_schema()), published_schema() %}
     begin;
-    create schema if not exists {{ published }};
+    {%- if not adapter.check_schema_exists(target.database, published) %}
+    create schema {{ published }};
+    {%- endif %}
     {#- Copy first, outside any lock readers hold; then swap each in, which waits only for reads under way. -#}
     {%- for mart in marts %}
     drop table if exists {{ published }}.{{ mart }}__publishing;
