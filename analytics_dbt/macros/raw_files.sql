@@ -106,11 +106,13 @@
         {%- do facts.update({"size": run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0]}) -%}
         {%- if facts.size > 0 -%}
             {%- set reader = raw_file_reader(file) -%}
-            {%- do facts.update({
-                "reader": reader,
-                "columns": run_query("describe select * from " ~ reader).columns[0].values() | list,
-                "has_rows": run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0,
-            }) -%}
+            {%- set columns = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
+            {%- do facts.update({"reader": reader, "columns": columns}) -%}
+            {#- Rows are only looked for in a file with the contract's columns, as the checks only ask then. -#}
+            {%- if raw_columns(table_name) | map(attribute='name') | reject('in', columns) | list | length == 0 -%}
+                {%- do facts.update({"has_rows":
+                    run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0}) -%}
+            {%- endif -%}
         {%- endif -%}
     {%- endif -%}
     {{ return(facts) }}

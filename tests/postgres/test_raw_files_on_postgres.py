@@ -1,6 +1,7 @@
 """The raw landing files on PostgreSQL: the same contract and messages as on DuckDB (one definition, in
 macros/raw_files.sql), and a load that replaces raw.<table> whole or not at all."""
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import duckdb
 import psycopg2
 import pytest
 from pg_warehouse import BothBackends
+from support import REPO_ROOT
 
 from analytics_location.raw_load import RawLoadError, load_raw_files
 
@@ -93,3 +95,37 @@ def test_a_parquet_file_loads_every_value_as_duckdb_reads_it(warehouse, analytic
     with psycopg2.connect(analytics_pg_url) as connection, connection.cursor() as cursor:
         cursor.execute("select order_id, price, order_date from raw.orders")
         assert sorted(cursor.fetchall(), key=str) == sorted(expected, key=str)
+
+
+def load_raw_command(warehouse, **env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analytics_location.raw_load"],
+        env={**warehouse.env, "DBT_PROJECT_DIR": str(REPO_ROOT / "analytics_dbt"), **env},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_make_load_raw_with_a_wrong_password_says_so_in_one_message(clean_csv, analytics_pg_url):
+    user, rest = analytics_pg_url.split("://", 1)[1].split(":", 1)
+    wrong = f"postgresql://{user}:not-the-password@{rest.split('@', 1)[1]}"
+    result = load_raw_command(clean_csv, ANALYTICS_PG_URL=wrong)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "Cannot connect to PostgreSQL at 127.0.0.1:" in result.stderr
+    assert "password authentication failed" in result.stderr
+
+
+def test_make_load_raw_without_a_url_names_the_variable(clean_csv):
+    result = load_raw_command(clean_csv, ANALYTICS_PG_URL="")
+    assert result.returncode == 2
+    assert result.stderr.startswith("ANALYTICS_PG_URL is not set")
+
+
+def test_make_load_raw_loads_every_table(clean_csv, analytics_pg_url):
+    result = load_raw_command(clean_csv, ANALYTICS_PG_URL=analytics_pg_url)
+    assert result.returncode == 0, result.stderr
+    tables = [line.split(":")[0] for line in result.stdout.splitlines()]
+    assert tables == ["raw.customers", "raw.orders", "raw.products"]

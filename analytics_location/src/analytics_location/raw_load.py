@@ -10,6 +10,7 @@ only, missing columns) are not made here: dbt's on-run-start hook makes them, on
 with the same messages as on DuckDB (macros/raw_files.sql register_raw_files)."""
 
 import io
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -172,9 +173,7 @@ def load_raw_files(url: str, tables: Iterable[str], directory: Path | None = Non
 
 def main() -> int:
     """`make load-raw`: every raw table of the dbt project from $WAREHOUSE_DIR/raw into $ANALYTICS_PG_URL."""
-    import os
-
-    from analytics_location.raw_files import RAW_TABLES
+    from analytics_location.raw_files import RAW_TABLES  # reads the dbt manifest: only when run as a command
 
     url = os.environ.get(ANALYTICS_PG_URL_ENV)
     if not url:
