@@ -14,6 +14,7 @@ import pandas as pd
 from pydantic import Field
 
 from ml_location.duckdb_files import connect, quoted
+from ml_location.schemas import described
 from warehouse_paths import ml_db
 
 # Every step that writes ml.duckdb claims this pool (one slot): DuckDB allows one writing process per file.
@@ -60,7 +61,7 @@ class MlTablesIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(
             {  # Dagster's standard table metadata keys, shown in the asset's overview
                 "dagster/row_count": len(obj),
-                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t, *_ in schema]),
+                "dagster/column_schema": described([(n, t) for n, t, *_ in schema], context.definition_metadata),
                 "dagster/table_name": f"ml.main.{context.asset_key.path[-1]}",
             }
         )
