@@ -245,22 +245,35 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: Tra
     )
 
 
-MODEL = {
-    "group_name": "ml_models",
-    "kinds": {"scikitlearn", "duckdb"},
-    "io_manager_key": "ml_models",
-    "metadata": {COLUMN_SCHEMA: MODEL_TABLE_SCHEMA},
-}
+def model_asset(name: str, features: str, description: str):
+    """A model asset: one multi-asset spec, so that when it trains nothing (data it cannot learn from) its
+    checks are not required either (`can_subset`: a plain @asset requires every check's result)."""
+    spec = dg.AssetSpec(
+        name,
+        deps=[features],  # read as the function's input of the same name
+        description=description,
+        group_name="ml_models",
+        kinds={"scikitlearn", "duckdb"},
+        owners=OWNERS,
+        automation_condition=AUTOMATION,
+        metadata={COLUMN_SCHEMA: MODEL_TABLE_SCHEMA},
+        skippable=True,
+    ).with_io_manager_key("ml_models")
+    return dg.multi_asset(specs=[spec], check_specs=check_specs(name), can_subset=True, pool=ML_WAREHOUSE_POOL)
 
 
-@ml_asset(output_required=False, check_specs=check_specs("customer_churn_model"), **MODEL)
+@model_asset(
+    "customer_churn_model",
+    "customer_features",
+    "Will a customer place no order in the next N months (the churn window customer_features was labelled "
+    "with)? Trained on the training snapshot, evaluated on held-out customers (ROC AUC, average precision, "
+    "precision, recall) beside the baseline rule 'already no order for N months' (recency as its score), with "
+    "two blocking checks: beats_baseline and no_regression. Not materialized when the snapshot has too few "
+    "churned or retained customers; the observation says which and what to change.",
+)
 def customer_churn_model(
     context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, customer_features: pd.DataFrame
 ):
-    """Will a customer place no order in the next N months (the churn window customer_features was labelled
-    with)? Trained on the training snapshot, evaluated on held-out customers (ROC AUC, precision, recall)
-    beside the baseline rule 'already no order for N months' (recency as its score). Not materialized when
-    the snapshot has too few churned or retained customers; the observation says which and what to change."""
     from ml_location.models import train_churn_model
 
     training = customer_features[customer_features["snapshot"] == "training"]
@@ -268,13 +281,17 @@ def customer_churn_model(
     yield from model_output(context, ml, config, train_churn_model(training, window, config.seed, context.log.info))
 
 
-@ml_asset(output_required=False, check_specs=check_specs("demand_forecast_model"), **MODEL)
+@model_asset(
+    "demand_forecast_model",
+    "product_features",
+    "Next month's units per product, from past months. The last month with a known next month is held out; "
+    "MAE beside the naive forecast 'next month sells what this month sold', with two blocking checks: "
+    "beats_baseline and no_regression. Not materialized when there are too few months or rows to train and "
+    "evaluate on.",
+)
 def demand_forecast_model(
     context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame
 ):
-    """Next month's units per product, from past months. The last month with a known next month is held
-    out; MAE beside the naive forecast 'next month sells what this month sold'. Not materialized when there
-    are too few months or rows to train and evaluate on."""
     from ml_location.models import train_demand_model
 
     yield from model_output(context, ml, config, train_demand_model(product_features, config.seed, context.log.info))

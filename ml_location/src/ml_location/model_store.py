@@ -21,8 +21,9 @@ from ml_location.ml_warehouse import MlWarehouse
 if TYPE_CHECKING:
     from ml_location.models import NotTrained, Trained
 
-# Beyond skops' defaults (numpy, scikit-learn estimators), the only type our models contain.
-TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+# Beyond skops' defaults (numpy, scikit-learn estimators), the only types our models contain: the demand
+# model's trees, and the dtype the churn model's imputer records.
+TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor", "numpy.dtype"]
 
 
 @dataclass
