@@ -162,3 +162,29 @@ def test_one_row_per_customer_fails_when_one_is_missing():
     assert not check.passed
     assert check.description == "3,999 rows, expected one per customer of customer_order_summary (4,000)."
     assert row_count("one_score_per_customer", 4_000, 4_000, "customer").passed
+
+
+def test_automation_requests_features_models_their_checks_and_predictions_in_one_tick():
+    """The blocking checks would otherwise hold the predictions back to a later tick (a second run, and its
+    start-up time): each model's checks are requested with the model, so one run carries the whole chain and
+    the run itself stops the predictions if a check fails."""
+    import ml_location.definitions as ml
+
+    instance = dg.DagsterInstance.ephemeral()
+    start = dg.evaluate_automation_conditions(defs=ml.defs, instance=instance)
+    for mart in ("customer_order_summary", "customer_monthly_activity", "product_performance", "product_monthly_sales"):
+        instance.report_runless_asset_event(dg.AssetMaterialization(mart))
+    tick = dg.evaluate_automation_conditions(defs=ml.defs, instance=instance, cursor=start.cursor)
+    requested = {result.key.to_user_string() for result in tick.results if result.true_subset.size}
+    assert requested == {
+        "customer_features",
+        "product_features",
+        "customer_churn_model",
+        "customer_churn_model:beats_baseline",
+        "customer_churn_model:no_regression",
+        "demand_forecast_model",
+        "demand_forecast_model:beats_baseline",
+        "demand_forecast_model:no_regression",
+        "customer_risk_scores",
+        "product_demand_forecasts",
+    }

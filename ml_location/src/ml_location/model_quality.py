@@ -55,6 +55,12 @@ MODEL_METRICS: dict[str, tuple[Metric, ...]] = {
 }
 
 
+# The checks run in the model's own step; automation requests them whenever it requests the model, so the
+# predictions can be requested in the same tick (`all_deps_blocking_checks_passed` accepts checks that will be
+# requested) and follow in the same run, held back there if a check fails.
+WITH_THE_MODEL = dg.AutomationCondition.any_deps_match(dg.AutomationCondition.will_be_requested())
+
+
 def check_specs(asset_name: str) -> list[dg.AssetCheckSpec]:
     checked = ", ".join(m.name for m in MODEL_METRICS[asset_name] if m.checked)
     return [
@@ -62,12 +68,14 @@ def check_specs(asset_name: str) -> list[dg.AssetCheckSpec]:
             BEATS_BASELINE,
             asset=asset_name,
             blocking=True,
+            automation_condition=WITH_THE_MODEL,
             description=f"On the held-out rows, the model's {checked} are better than the baseline's.",
         ),
         dg.AssetCheckSpec(
             NO_REGRESSION,
             asset=asset_name,
             blocking=True,
+            automation_condition=WITH_THE_MODEL,
             description=(
                 f"No checked metric ({checked}) is more than {REGRESSION_TOLERANCE:.0%} worse than the previous "
                 "accepted version's (the latest that passed both checks)."
