@@ -22,11 +22,8 @@ from warehouse_paths import (
     warehouse_backend,
 )
 
-# Each model table: the metrics shown beside their `baseline_` counterparts, and the predictions it scores.
-MODELS = {
-    "customer_churn_model": (("roc_auc", "precision", "recall"), "customer_risk_scores"),
-    "demand_forecast_model": (("mae",), "product_demand_forecasts"),
-}
+# Each model table and the predictions it scores. Its metrics are shown beside their `baseline_` counterparts.
+MODELS = {"customer_churn_model": "customer_risk_scores", "demand_forecast_model": "product_demand_forecasts"}
 
 
 def table_counts(con: duckdb.DuckDBPyConnection, schemas: tuple[str, ...]) -> dict[str, int]:
@@ -52,10 +49,10 @@ def rejection_reasons(con: duckdb.DuckDBPyConnection, quarantine: list[str]) -> 
 
 
 def model_lines(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[str]:
-    """Per model: its latest training attempt (metrics vs baseline, or why it was not trained), and what
-    its predictions table holds."""
+    """Per model: its latest training attempt (metrics vs baseline, or why it was not trained, or the blocking
+    checks it failed), and what its predictions table holds."""
     lines = []
-    for model, (names, predictions) in MODELS.items():
+    for model, predictions in MODELS.items():
         scored_by = ""
         if f"main.{predictions}" in tables:
             versions = con.execute(f'select distinct model_version from "{predictions}"').fetchall()
@@ -71,8 +68,14 @@ def model_lines(con: duckdb.DuckDBPyConnection, tables: dict[str, int]) -> list[
             lines.append(f"  {predictions}: not rebuilt, no current model to score with ({predictions} {held})")
             continue
         metrics = json.loads(latest["metrics"])
+        names = [name for name in metrics if f"baseline_{name}" in metrics]
         figures = ", ".join(f"{n} {metrics[n]:.3f} vs {metrics['baseline_' + n]:.3f}" for n in names)
         lines.append(f"  {model} v{latest['version']}: {figures}")
+        if latest.get("failed_checks"):  # stored, but nothing scores with it (ml_location/model_quality.py)
+            lines.append(f"  {model} v{latest['version']} failed its blocking checks: {latest['failed_checks']}")
+            held = f"still holds the scores of {model} {scored_by}" if scored_by else "does not exist"
+            lines.append(f"  {predictions}: not rebuilt from v{latest['version']} ({predictions} {held})")
+            continue
         if scored_by:
             lines.append(f"  {predictions}: scored by {model} {scored_by}")
     return lines
@@ -167,7 +170,7 @@ def main() -> int:
         print("Models, on held-out data (model vs baseline):")
         for line in model_lines(con, tables):
             print(line)
-    predictions = [p for _, p in MODELS.values() if f"main.{p}" in tables]
+    predictions = [p for p in MODELS.values() if f"main.{p}" in tables]
     if predictions:
         print(f"\nQuery them: {query_hint(predictions[0])}")
     return 0

@@ -106,7 +106,8 @@ def test_automation_does_not_retry_a_model_that_cannot_learn(no_churn):
         )
     assert run.success and "customer_churn_model" not in materialized(run)
     second = dg.evaluate_automation_conditions(defs=ml.defs, instance=instance, cursor=first.cursor)
-    assert second.total_requested == 0
+    again = [result.key.to_user_string() for result in second.results if result.true_subset.size]
+    assert second.total_requested == 0, again
 
 
 def test_the_churn_window_is_resource_configuration_shown_as_metadata(no_churn):

@@ -4,6 +4,8 @@ The raw files are built by hand (shop_histories.py) so that each model has a sig
 see: churn depends on the customer's tier while every customer's recency at the cutoff is the same, and
 demand alternates month by month, which "same as last month" always gets wrong."""
 
+import json
+
 import dagster as dg
 import duckdb
 import pytest
@@ -40,6 +42,16 @@ def analytics_count(warehouse, table):
 def metadata(result, asset):
     [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(asset)]
     return {key: value.value for key, value in event.materialization.metadata.items()}
+
+
+def checks(result, asset) -> dict:
+    return {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key == dg.AssetKey(asset)}
+
+
+def vs_baseline(result, model) -> dict[str, tuple[float, float]]:
+    """The model's comparison table: metric -> (model, baseline)."""
+    table = metadata(result, model)["model_vs_baseline"]
+    return {r.data["metric"]: (r.data["model"], r.data["baseline"]) for r in table.records}
 
 
 def test_every_ml_asset_materializes_into_ml_duckdb(built):
@@ -92,12 +104,14 @@ def test_the_churn_model_beats_its_baseline_on_held_out_customers(built):
     worth a ROC AUC of about 0.85. The model must beat the baseline by at least 0.2 and find churners."""
     _, result = built
     churn = metadata(result, "customer_churn_model")
-    assert churn["baseline_roc_auc"] == 0.5 and churn["baseline_recall"] == 0.0
-    assert churn["roc_auc"] >= churn["baseline_roc_auc"] + 0.2, (
-        f"held-out ROC AUC {churn['roc_auc']:.3f} vs baseline {churn['baseline_roc_auc']:.3f}: "
+    table = vs_baseline(result, "customer_churn_model")
+    assert table["roc_auc"][1] == 0.5 and table["recall"][1] == 0.0
+    assert churn["roc_auc"] >= table["roc_auc"][1] + 0.2, (
+        f"held-out ROC AUC {churn['roc_auc']:.3f} vs baseline {table['roc_auc'][1]:.3f}: "
         "the model should be ahead by at least 0.2"
     )
     assert churn["recall"] >= 0.5, f"recall {churn['recall']:.3f}: most churners should be found"
+    assert checks(result, "customer_churn_model")["beats_baseline"].passed
     importances = {record.data["feature"]: record.data["importance"] for record in churn["feature_importance"].records}
     assert max(importances, key=importances.get) == "is_premium"
 
@@ -107,11 +121,11 @@ def test_the_demand_model_beats_its_baseline_on_the_held_out_month(built):
     thirds of the larger month every time; the model sees the month of year and the lags and must at
     least halve that error."""
     _, result = built
-    demand = metadata(result, "demand_forecast_model")
-    assert demand["mae"] <= 0.5 * demand["baseline_mae"], (
-        f"held-out MAE {demand['mae']:.2f} vs baseline {demand['baseline_mae']:.2f}: "
-        "the model should at most halve the baseline's error"
+    (mae, baseline_mae) = vs_baseline(result, "demand_forecast_model")["mae"]
+    assert mae <= 0.5 * baseline_mae, (
+        f"held-out MAE {mae:.2f} vs baseline {baseline_mae:.2f}: the model should at most halve the baseline's error"
     )
+    assert checks(result, "demand_forecast_model")["beats_baseline"].passed
 
 
 def test_predictions_record_the_model_version_that_scored(built):
@@ -121,8 +135,9 @@ def test_predictions_record_the_model_version_that_scored(built):
         ("demand_forecast_model", "product_demand_forecasts"),
     ):
         version = metadata(result, model)["model_version"]
+        assert version == "v1"  # text, not a number the UI would plot
         assert metadata(result, predictions)["model_version"] == version
-        assert ml_rows(warehouse, f"select distinct model_version from {predictions}") == [(version,)]
+        assert ml_rows(warehouse, f"select distinct model_version from {predictions}") == [(1,)]
         loaded = [
             e.asset_observation_data.asset_observation.metadata
             for e in result.all_events
@@ -152,7 +167,53 @@ def test_training_is_deterministic(built, monkeypatch):
     monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse.root))
     again = materialize(ml.defs, asset_selection=[dg.AssetKey("customer_churn_model")])
     first, second = metadata(result, "customer_churn_model"), metadata(again, "customer_churn_model")
-    assert second["model_version"] == first["model_version"] + 1
+    assert (first["model_version"], second["model_version"]) == ("v1", "v2")
+    assert checks(again, "customer_churn_model")["no_regression"].passed  # the same figures as v1
     assert (
         second["roc_auc"] == first["roc_auc"] and second["trained_on_data_version"] == first["trained_on_data_version"]
     )
+
+
+def test_every_check_passes_and_every_column_is_described(built):
+    _, result = built
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 16  # 3 on each of the 4 tables, 2 on each model
+    assert [(c.asset_key.path[-1], c.check_name) for c in evaluations if not c.passed] == []
+    for asset in ("customer_features", "product_features", "customer_risk_scores", "product_demand_forecasts"):
+        stored = metadata(result, asset)["dagster/column_schema"].columns
+        declared = ml.defs.resolve_assets_def(asset).specs_by_key[dg.AssetKey(asset)].metadata["dagster/column_schema"]
+        assert [(c.name, c.type) for c in stored] == [(c.name, c.type) for c in declared.columns], asset
+        assert all(c.description for c in stored), asset
+
+
+def test_a_model_worse_than_the_previous_version_does_not_refresh_the_predictions(built, monkeypatch):
+    """A previous version with much better held-out figures, built by hand: the new training is stored, fails
+    no_regression, and the risk scores keep the previous model's version. Last in this module: it adds a
+    version that refuses to score."""
+    warehouse, _ = built
+    monkeypatch.setenv("WAREHOUSE_DIR", str(warehouse.root))
+    [(latest, metrics)] = ml_rows(
+        warehouse,
+        "select version, metrics from customer_churn_model where version is not null order by version desc limit 1",
+    )
+    better = {**json.loads(metrics), "roc_auc": 0.999, "average_precision": 0.999}
+    with duckdb.connect(str(warehouse.root / "ml.duckdb")) as con:
+        con.execute(
+            "insert into customer_churn_model (version, trained_at, metrics) values (?, now(), ?)",
+            [latest + 1, json.dumps(better)],
+        )
+    scored_before = ml_rows(warehouse, "select distinct model_version from customer_risk_scores")
+    run = dg.materialize(
+        [*ml.defs.assets],
+        selection=["customer_churn_model", "customer_risk_scores"],
+        resources=ml.defs.resources,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not run.success
+    regression = checks(run, "customer_churn_model")["no_regression"]
+    assert not regression.passed and f"Worse than v{latest + 1}" in regression.description
+    assert "customer_risk_scores" not in {e.asset_key.path[-1] for e in run.get_asset_materialization_events()}
+    assert ml_rows(warehouse, "select distinct model_version from customer_risk_scores") == scored_before
+    with pytest.raises(dg.Failure, match=f"customer_churn_model v{latest + 2} .* failed its blocking checks"):
+        load_latest_model(MlWarehouse(warehouse_dir=str(warehouse.root)), "customer_churn_model")

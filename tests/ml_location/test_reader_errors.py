@@ -47,6 +47,17 @@ def test_the_ml_run_before_analytics_fails_with_that_message(warehouse):
     result = materialize(ml.defs, raise_on_error=False, asset_selection=[dg.AssetKey("customer_features")])
     assert not result.success
     assert "customer_order_summary, customer_monthly_activity not materialized yet" in step_failure(result)
+    # A dg.Failure: the event carries the message alone (the UI's heading) and its metadata (listed under it),
+    # apart from the stack trace, and no chained exception whose own stack the UI would print too.
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    data = failure.event_specific_data
+    assert data.user_failure_data.description.startswith(
+        "Upstream asset(s) customer_order_summary, customer_monthly_activity not materialized yet"
+    )
+    assert "Traceback" not in data.user_failure_data.description
+    missing = data.user_failure_data.metadata["missing_assets"].value
+    assert missing == "customer_order_summary, customer_monthly_activity"
+    assert data.error.cause is None and data.error.context is None
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,33 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
+from pydantic import Field
 
 from ml_location.analytics_reader import AnalyticsWarehouse
 from ml_location.churn_definition import ChurnDefinition
-from ml_location.features import CHURN_WINDOW, customer_feature_snapshots, product_feature_panel
+from ml_location.duckdb_files import quoted
+from ml_location.features import (
+    CHURN_LABEL,
+    CHURN_WINDOW,
+    CUSTOMER_FEATURES,
+    DEMAND_TARGET,
+    NULL_WITHOUT_ORDERS,
+    PRODUCT_FEATURES,
+    customer_feature_snapshots,
+    product_feature_panel,
+)
 from ml_location.ml_warehouse import ML_WAREHOUSE_POOL, MlWarehouse
-from ml_location.model_store import StoredModel
+from ml_location.model_quality import MODEL_METRICS, beats_baseline, check_specs, comparison_table, no_regression
+from ml_location.model_store import StoredModel, previous_accepted
+from ml_location.output_checks import OutputContract, keys_unique, row_count, values_present
+from ml_location.schemas import (
+    COLUMN_SCHEMA,
+    CUSTOMER_FEATURES_SCHEMA,
+    CUSTOMER_RISK_SCORES_SCHEMA,
+    MODEL_TABLE_SCHEMA,
+    PRODUCT_DEMAND_FORECASTS_SCHEMA,
+    PRODUCT_FEATURES_SCHEMA,
+)
 from ml_location.upstream import (
     CUSTOMER_MONTHLY_ACTIVITY,
     CUSTOMER_ORDER_SUMMARY,
@@ -33,6 +54,13 @@ PREDICTIONS_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(hou
 
 class TrainingConfig(dg.Config):
     seed: int = 42
+    accept_regression: bool = Field(
+        default=False,
+        description=(
+            "Accept this training's model although it is worse than the previous accepted version beyond the "
+            "tolerance (the no_regression check passes, saying so): for a known change in the data."
+        ),
+    )
 
 
 def ml_asset(io_manager_key: str = "ml_tables", **kwargs):
@@ -45,55 +73,116 @@ def ml_asset(io_manager_key: str = "ml_tables", **kwargs):
     )
 
 
+CUSTOMER_FEATURES_CONTRACT = OutputContract(
+    keys=("customer_id", "snapshot"),
+    required=(
+        "customer_id, snapshot, as_of and every feature, and the label in training rows; in scoring rows "
+        f"{', '.join(NULL_WITHOUT_ORDERS)} may be null (no order yet)"
+    ),
+    row_check="one_scoring_row_per_customer",
+    row_description="The scoring snapshot has one row per customer of customer_order_summary.",
+)
+
+
 @ml_asset(
     deps=[CUSTOMER_ORDER_SUMMARY.key, CUSTOMER_MONTHLY_ACTIVITY.key],
     group_name="ml_features",
     kinds={"pandas", "duckdb"},
+    check_specs=CUSTOMER_FEATURES_CONTRACT.specs("customer_features"),
+    metadata={COLUMN_SCHEMA: CUSTOMER_FEATURES_SCHEMA},
 )
-def customer_features(
-    context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse, churn: ChurnDefinition
-) -> pd.DataFrame:
+def customer_features(context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse, churn: ChurnDefinition):
     """Per customer, point-in-time features in two snapshots: `training` (as of the cutoff, the first of the
     last N months of the data, labelled `churned` = no order in those N months; N is the resource `churn`'s
     months_without_order) and `scoring` (as of the end of the data)."""
     with analytics.views(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY) as con:
         features = customer_feature_snapshots(con, churn.months_without_order)
+        [(customers,)] = con.execute(f"select count(*) from {quoted(CUSTOMER_ORDER_SUMMARY.name)}").fetchall()
     training = features[features["snapshot"] == "training"]
-    context.add_output_metadata(
-        {
+    scoring = features[features["snapshot"] == "scoring"]
+    always = ["customer_id", "snapshot", "as_of"]
+    checks = [
+        keys_unique(features, CUSTOMER_FEATURES_CONTRACT.keys),
+        values_present(
+            [
+                ("training rows", training, [*always, *CUSTOMER_FEATURES, CHURN_LABEL]),
+                ("scoring rows", scoring, [*always, *(f for f in CUSTOMER_FEATURES if f not in NULL_WITHOUT_ORDERS)]),
+            ]
+        ),
+        row_count(
+            CUSTOMER_FEATURES_CONTRACT.row_check,
+            len(scoring),
+            customers,
+            f"customer of customer_order_summary ({customers:,})",
+        ),
+    ]
+    return dg.MaterializeResult(
+        value=features,
+        metadata={
             "churn_months_without_order": churn.months_without_order,
             "training_as_of": str(training["as_of"].max().date()) if len(training) else "none",
             "training_customers": len(training),
             "churned_customers": int(training["churned"].astype(bool).sum()),
-            "scoring_customers": int((features["snapshot"] == "scoring").sum()),
-            "churn_rate": float(training["churned"].astype(float).mean()) if len(training) else 0.0,
-        }
+            "scoring_customers": len(scoring),
+            "churn_rate": round(float(training["churned"].astype(float).mean()), 4) if len(training) else 0.0,
+        },
+        check_results=checks,
     )
-    return features
+
+
+PRODUCT_FEATURES_CONTRACT = OutputContract(
+    keys=("product_id", "month"),
+    required=f"product_id, month and every feature; {DEMAND_TARGET} in every month but the latest",
+    row_check="one_forecast_row_per_product",
+    row_description="The latest month has one row per product of product_performance (each gets a forecast).",
+)
 
 
 @ml_asset(
     deps=[PRODUCT_PERFORMANCE.key, PRODUCT_MONTHLY_SALES.key],
     group_name="ml_features",
     kinds={"pandas", "duckdb"},
+    check_specs=PRODUCT_FEATURES_CONTRACT.specs("product_features"),
+    metadata={COLUMN_SCHEMA: PRODUCT_FEATURES_SCHEMA},
 )
-def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse) -> pd.DataFrame:
+def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWarehouse):
     """Per product and month, the demand features known at the end of the month and the units sold the
     next month (the target; null in the latest month, whose rows are forecast)."""
     products, monthly = analytics.read(PRODUCT_PERFORMANCE, PRODUCT_MONTHLY_SALES)
     panel = product_feature_panel(products, monthly)
-    context.add_output_metadata({"months": panel["month"].nunique(), "latest_month": str(panel["month"].max().date())})
-    return panel
+    latest = panel["month"] == panel["month"].max()
+    checks = [
+        keys_unique(panel, PRODUCT_FEATURES_CONTRACT.keys),
+        values_present(
+            [
+                ("", panel, ["product_id", "month", *PRODUCT_FEATURES]),
+                ("all but the latest month", panel[~latest], [DEMAND_TARGET]),
+            ]
+        ),
+        row_count(
+            PRODUCT_FEATURES_CONTRACT.row_check,
+            int(latest.sum()),
+            len(products),
+            f"product of product_performance ({len(products):,})",
+        ),
+    ]
+    return dg.MaterializeResult(
+        value=panel,
+        metadata={"months": panel["month"].nunique(), "latest_month": str(panel["month"].max().date())},
+        check_results=checks,
+    )
 
 
 # scikit-learn is imported inside the model assets: each process that merely loads this location (the code
 # server, each run, each feature step) would otherwise pay for it (docs/benchmarks.md).
 
 
-def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, result):
+def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: TrainingConfig, result):
     """A trained model becomes the asset's output (stored by the `ml_models` IO manager), described for the
-    UI: metrics as numbers (plotted across materializations), importances as a table, and as its data
-    version the fingerprint of the rows it was fit on.
+    UI: its held-out metrics (rounded; plotted across materializations), a table of model vs baseline vs the
+    previous accepted version, importances as a table, and as its data version the fingerprint of the rows
+    it was fit on; with its two blocking checks (model_quality.py). A model that fails one is stored with
+    the reason, and nothing scores with it.
 
     A model that could not be trained is not materialized: the attempt and its reason are stored in the
     model's table and recorded on the asset as an observation with the figures, and the assets that score
@@ -101,8 +190,9 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, result):
     from ml_location.model_store import record_not_trained
     from ml_location.models import NotTrained
 
+    name = context.asset_key.path[-1]
     if isinstance(result, NotTrained):
-        record_not_trained(ml, context.asset_key.path[-1], result)
+        record_not_trained(ml, name, result)
         # Info, not a warning: data a model cannot learn from is an outcome the asset records, not a fault of
         # the run; the observation carries it to the asset's page, and `make demo` prints it once.
         context.log.info(result.reason)
@@ -118,50 +208,93 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, result):
             )
         )
         return
+    previous = previous_accepted(ml, name)
+    checks = [
+        beats_baseline(name, result.metrics),
+        no_regression(name, result.metrics, previous, accepted_by_hand=config.accept_regression),
+    ]
+    failed = [check for check in checks if not check.passed]
+    if failed:
+        result.failed_checks = " ".join(f"{check.check_name}: {check.description}" for check in failed)
+        context.log.warning(f"{name} failed its blocking checks, nothing will score with it. {result.failed_checks}")
     importances = dg.MetadataValue.table(
-        records=[dg.TableRecord({"feature": f, "importance": float(i)}) for f, i in result.importances.values],
-        schema=dg.TableSchema(columns=[dg.TableColumn("feature", "string"), dg.TableColumn("importance", "float")]),
+        records=[
+            dg.TableRecord({"feature": f, "importance": round(float(i), 4)}) for f, i in result.importances.values
+        ],
+        schema=dg.TableSchema(
+            columns=[
+                dg.TableColumn("feature", "string"),
+                dg.TableColumn("importance", "float", description="drop in the held-out score when shuffled"),
+            ]
+        ),
     )
     yield dg.MaterializeResult(
         value=result,
         metadata={
-            **{metric: dg.MetadataValue.float(value) for metric, value in result.metrics.items()},
+            # The model's own metrics are numbers (the UI plots them across versions); its baselines are in the
+            # comparison table, beside them.
+            **{m.name: dg.MetadataValue.float(round(result.metrics[m.name], 4)) for m in MODEL_METRICS[name]},
+            "model_vs_baseline": comparison_table(name, result.metrics, previous),
+            **{k: int(v) for k, v in result.metrics.items() if k.startswith(("train_", "test_"))},
             "trained_on_data_version": result.data_version,
             "trained_on_rows": len(result.fitted_on),
             "feature_importance": importances,
         },
         data_version=dg.DataVersion(result.data_version),
+        check_results=checks,
     )
 
 
-MODEL = {"group_name": "ml_models", "kinds": {"scikitlearn", "duckdb"}, "io_manager_key": "ml_models"}
+def model_asset(name: str, features: str, description: str):
+    """A model asset: one multi-asset spec, so that when it trains nothing (data it cannot learn from) its
+    checks are not required either (`can_subset`: a plain @asset requires every check's result)."""
+    spec = dg.AssetSpec(
+        name,
+        deps=[features],  # read as the function's input of the same name
+        description=description,
+        group_name="ml_models",
+        kinds={"scikitlearn", "duckdb"},
+        owners=OWNERS,
+        automation_condition=AUTOMATION,
+        metadata={COLUMN_SCHEMA: MODEL_TABLE_SCHEMA},
+        skippable=True,
+    ).with_io_manager_key("ml_models")
+    return dg.multi_asset(specs=[spec], check_specs=check_specs(name), can_subset=True, pool=ML_WAREHOUSE_POOL)
 
 
-@ml_asset(output_required=False, **MODEL)
+@model_asset(
+    "customer_churn_model",
+    "customer_features",
+    "Will a customer place no order in the next N months (the churn window customer_features was labelled "
+    "with)? Trained on the training snapshot, evaluated on held-out customers (ROC AUC, average precision, "
+    "precision, recall) beside the baseline rule 'already no order for N months' (recency as its score), with "
+    "two blocking checks: beats_baseline and no_regression. Not materialized when the snapshot has too few "
+    "churned or retained customers; the observation says which and what to change.",
+)
 def customer_churn_model(
     context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, customer_features: pd.DataFrame
 ):
-    """Will a customer place no order in the next N months (the churn window customer_features was labelled
-    with)? Trained on the training snapshot, evaluated on held-out customers (ROC AUC, precision, recall)
-    beside the baseline rule 'already no order for N months' (recency as its score). Not materialized when
-    the snapshot has too few churned or retained customers; the observation says which and what to change."""
     from ml_location.models import train_churn_model
 
     training = customer_features[customer_features["snapshot"] == "training"]
     window = int(customer_features[CHURN_WINDOW].iloc[0])
-    yield from model_output(context, ml, train_churn_model(training, window, config.seed))
+    yield from model_output(context, ml, config, train_churn_model(training, window, config.seed, context.log.info))
 
 
-@ml_asset(output_required=False, **MODEL)
+@model_asset(
+    "demand_forecast_model",
+    "product_features",
+    "Next month's units per product, from past months. The last month with a known next month is held out; "
+    "MAE beside the naive forecast 'next month sells what this month sold', with two blocking checks: "
+    "beats_baseline and no_regression. Not materialized when there are too few months or rows to train and "
+    "evaluate on.",
+)
 def demand_forecast_model(
     context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame
 ):
-    """Next month's units per product, from past months. The last month with a known next month is held
-    out; MAE beside the naive forecast 'next month sells what this month sold'. Not materialized when there
-    are too few months or rows to train and evaluate on."""
     from ml_location.models import train_demand_model
 
-    yield from model_output(context, ml, train_demand_model(product_features, config.seed))
+    yield from model_output(context, ml, config, train_demand_model(product_features, config.seed, context.log.info))
 
 
 PREDICTIONS = {
@@ -170,42 +303,76 @@ PREDICTIONS = {
     "freshness_policy": PREDICTIONS_FRESHNESS,
 }
 
+RISK_SCORES_CONTRACT = OutputContract(
+    keys=("customer_id",),
+    required="any column",
+    row_check="one_score_per_customer",
+    row_description="One score per customer of customer_features' scoring snapshot (every customer of the mart).",
+)
+FORECASTS_CONTRACT = OutputContract(
+    keys=("product_id",),
+    required="any column but change_vs_last_month (null when nothing sold last month)",
+    row_check="one_forecast_per_product",
+    row_description="One forecast per product of product_features' latest month (every product of the mart).",
+)
 
-@ml_asset(**PREDICTIONS)
+
+@ml_asset(
+    check_specs=RISK_SCORES_CONTRACT.specs("customer_risk_scores"),
+    metadata={COLUMN_SCHEMA: CUSTOMER_RISK_SCORES_SCHEMA},
+    **PREDICTIONS,
+)
 def customer_risk_scores(
     context: dg.AssetExecutionContext, customer_churn_model: StoredModel, customer_features: pd.DataFrame
-) -> pd.DataFrame:
+):
     """Churn probability, risk tier and recommended action for every customer, as of the end of the data,
     from the model version customer_churn_model's latest materialization stored."""
     from ml_location.predictions import score_customers
 
-    scores = score_customers(customer_features[customer_features["snapshot"] == "scoring"], customer_churn_model)
+    scoring = customer_features[customer_features["snapshot"] == "scoring"]
+    scores = score_customers(scoring, customer_churn_model)
     tiers = scores["risk_tier"].value_counts()
-    context.add_output_metadata(
-        {
-            "model_version": customer_churn_model.version,
+    checks = [
+        keys_unique(scores, RISK_SCORES_CONTRACT.keys),
+        values_present([("", scores, list(scores.columns))]),
+        row_count(RISK_SCORES_CONTRACT.row_check, len(scores), len(scoring), f"scoring customer ({len(scoring):,})"),
+    ]
+    return dg.MaterializeResult(
+        value=scores,
+        metadata={
+            "model_version": dg.MetadataValue.text(f"v{customer_churn_model.version}"),
             **{f"customers_{tier}_risk": int(tiers.get(tier, 0)) for tier in ("high", "medium", "low")},
-            "mean_churn_probability": float(scores["churn_probability"].mean()) if len(scores) else 0.0,
-        }
+            "mean_churn_probability": round(float(scores["churn_probability"].mean()), 4) if len(scores) else 0.0,
+        },
+        check_results=checks,
     )
-    return scores
 
 
-@ml_asset(**PREDICTIONS)
+@ml_asset(
+    check_specs=FORECASTS_CONTRACT.specs("product_demand_forecasts"),
+    metadata={COLUMN_SCHEMA: PRODUCT_DEMAND_FORECASTS_SCHEMA},
+    **PREDICTIONS,
+)
 def product_demand_forecasts(
     context: dg.AssetExecutionContext, demand_forecast_model: StoredModel, product_features: pd.DataFrame
-) -> pd.DataFrame:
+):
     """Next month's forecast units per product, the change against last month and what to do with stock,
     from the model version demand_forecast_model's latest materialization stored."""
     from ml_location.predictions import forecast_products
 
     latest = product_features[product_features["month"] == product_features["month"].max()]
     forecasts = forecast_products(latest, demand_forecast_model)
-    context.add_output_metadata(
-        {
-            "model_version": demand_forecast_model.version,
-            "forecast_units_total": float(forecasts["forecast_units"].sum()),
+    checks = [
+        keys_unique(forecasts, FORECASTS_CONTRACT.keys),
+        values_present([("", forecasts, [c for c in forecasts.columns if c != "change_vs_last_month"])]),
+        row_count(FORECASTS_CONTRACT.row_check, len(forecasts), len(latest), f"product to forecast ({len(latest):,})"),
+    ]
+    return dg.MaterializeResult(
+        value=forecasts,
+        metadata={
+            "model_version": dg.MetadataValue.text(f"v{demand_forecast_model.version}"),
+            "forecast_units_total": round(float(forecasts["forecast_units"].sum()), 1),
             "products_to_restock": int((forecasts["inventory_recommendation"] == "increase stock").sum()),
-        }
+        },
+        check_results=checks,
     )
-    return forecasts

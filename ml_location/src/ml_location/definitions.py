@@ -1,5 +1,7 @@
 """The `ml` code location."""
 
+import warnings
+
 import dagster as dg
 
 from ml_location.analytics_reader import AnalyticsWarehouse
@@ -24,15 +26,25 @@ if warehouse_backend() == "postgres":
     WAREHOUSE["postgres_url"] = dg.EnvVar(ML_PG_URL_ENV)
 ml_warehouse = MlWarehouse(**WAREHOUSE)
 
+# Each asset links to the file and line that defines it (the asset page's "Code" entry). Without a remote
+# in this repository, the references are local paths; a deployment with one would wrap these in
+# dg.link_code_references_to_git. The API is marked beta: its warning would print in every process that loads
+# this location.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    assets = dg.with_source_code_references(
+        [
+            customer_features,
+            product_features,
+            customer_churn_model,
+            demand_forecast_model,
+            customer_risk_scores,
+            product_demand_forecasts,
+        ]
+    )
+
 defs = dg.Definitions(
-    assets=[
-        customer_features,
-        product_features,
-        customer_churn_model,
-        demand_forecast_model,
-        customer_risk_scores,
-        product_demand_forecasts,
-    ],
+    assets=assets,
     sensors=[
         # Dagster creates its default automation sensor stopped; this location's runs by default.
         dg.AutomationConditionSensorDefinition(

@@ -47,7 +47,9 @@ def connect(path: Path, *, read_only: bool, lock_timeout_seconds: float, what: s
             if not any(message in str(error) for message in _LOCK_MESSAGES):
                 raise
             if time.monotonic() + delay > deadline:
-                raise WarehouseLocked(description=_locked_message(path, error, lock_timeout_seconds)) from error
+                # The message names the holder: DuckDB's own error, chained, would add a second message and
+                # stack trace under it in the UI.
+                raise WarehouseLocked(description=_locked_message(path, error, lock_timeout_seconds)) from None
             time.sleep(delay)
             delay = min(delay * 2, 2.0)
 

@@ -12,37 +12,44 @@ import pandas as pd
 from ml_location.duckdb_files import quoted
 from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
 
-CUSTOMER_FEATURES = (
-    "recency_months",  # months between the last active month and the as-of month (1 = the month before)
-    "tenure_months",  # months since the first active month
-    "active_months",
-    "orders",
-    "revenue",
-    "avg_order_value",
-    "orders_last_3m",
-    "orders_prev_3m",  # the 3 months before those
-    "revenue_last_3m",
-    "order_trend",  # (orders_last_3m - orders_prev_3m) / (orders_prev_3m + 1)
-    "rfm_score",  # recency, frequency and monetary scores of 1-5 each, summed (3-15)
-    "is_premium",
-)
+# Each feature with its description (the column schema the UI shows is built from these).
+CUSTOMER_FEATURE_DESCRIPTIONS = {
+    "recency_months": "Months between the last month with an order and the as-of month (1 = the month before); "
+    "null when the customer had no order before it.",
+    "tenure_months": "Months since the first month with an order; null when there was none before the as-of month.",
+    "active_months": "Months with at least one order before the as-of month.",
+    "orders": "Orders before the as-of month.",
+    "revenue": "Revenue before the as-of month (sum of order lines, exact to the cent).",
+    "avg_order_value": "revenue / orders; null when the customer had no order.",
+    "orders_last_3m": "Orders in the 3 months before the as-of month.",
+    "orders_prev_3m": "Orders in the 3 months before those.",
+    "revenue_last_3m": "Revenue in the 3 months before the as-of month.",
+    "order_trend": "(orders_last_3m - orders_prev_3m) / (orders_prev_3m + 1).",
+    "rfm_score": "Recency, frequency and monetary scores of 1-5 each (percentile ranks), summed: 3-15.",
+    "is_premium": "1 for a premium customer, 0 for basic.",
+}
+CUSTOMER_FEATURES = tuple(CUSTOMER_FEATURE_DESCRIPTIONS)
+# Null for a customer without an order before the as-of month (scoring rows only: training rows all have one);
+# the model handles missing values, so these may be null where every other feature may not.
+NULL_WITHOUT_ORDERS = ("recency_months", "tenure_months", "avg_order_value")
 CHURN_LABEL = "churned"
 # The churn definition the training snapshot was labelled with (months without an order), kept beside the
 # rows so the model and its baseline use the same window as the labels they learn from.
 CHURN_WINDOW = "churn_window_months"
 
-PRODUCT_FEATURES = (
-    "units_lag1",  # units sold in the as-of month
-    "units_lag2",
-    "units_lag3",
-    "units_mean_3m",
-    "units_mean_6m",
-    "units_lag12",  # units in the target month one year earlier (seasonality)
-    "orders_lag1",
-    "months_on_sale",  # months since the product's first sale, as of the month
-    "target_month_of_year",
-    "retail_price",
-)
+PRODUCT_FEATURE_DESCRIPTIONS = {
+    "units_lag1": "Units sold in the month (the as-of month).",
+    "units_lag2": "Units sold the month before.",
+    "units_lag3": "Units sold two months before.",
+    "units_mean_3m": "Mean units per month over the last 3 months.",
+    "units_mean_6m": "Mean units per month over the last 6 months.",
+    "units_lag12": "Units sold in the target month one year earlier (seasonality).",
+    "orders_lag1": "Orders containing the product in the month.",
+    "months_on_sale": "Months since the product's first sale, as of the month (1 = first month).",
+    "target_month_of_year": "Calendar month (1-12) of the month forecast.",
+    "retail_price": "Retail price, from product_performance.",
+}
+PRODUCT_FEATURES = tuple(PRODUCT_FEATURE_DESCRIPTIONS)
 DEMAND_TARGET = "next_month_units"
 
 

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from ml_location import postgres_tables
 from ml_location.duckdb_files import connect, quoted
+from ml_location.schemas import described
 from warehouse_paths import PG_ML_SCHEMA, ml_db
 
 # Every step that writes ml.duckdb claims this pool (one slot): DuckDB allows one writing process per file.
@@ -151,7 +152,7 @@ class MlTablesIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(
             {  # Dagster's standard table metadata keys, shown in the asset's overview
                 "dagster/row_count": len(obj),
-                "dagster/column_schema": dg.TableSchema(columns=[dg.TableColumn(n, t) for n, t in schema]),
+                "dagster/column_schema": described(schema, context.definition_metadata),
                 "dagster/table_name": self.warehouse.table_name(name),
             }
         )

@@ -1,8 +1,8 @@
 """Trained models live in the ML warehouse (ml.duckdb, or schema ml on PostgreSQL), one table per model asset
 (named as the asset), one row per training attempt: a trained model with its version, the model in skops
-format, its features, held-out metrics and the data version it was fit on; or an attempt that could not
-train, with no model and the reason why (`not_trained_reason`), so that no reader mistakes the last trained
-model for a current one.
+format, its features, held-out metrics and the data version it was fit on, and the blocking checks it failed
+(`failed_checks`, null when it passed); or an attempt that could not train, with no model and the reason why
+(`not_trained_reason`), so that no reader mistakes the last trained model for a current one.
 
 skops, unlike pickle, loads only the types it is told to trust, so a tampered blob cannot run code. It is
 imported only when a model is saved or loaded: it imports every scikit-learn estimator, which each process
@@ -21,8 +21,9 @@ from ml_location.ml_warehouse import MlWarehouse
 if TYPE_CHECKING:
     from ml_location.models import NotTrained, Trained
 
-# Beyond skops' defaults (numpy, scikit-learn estimators), the only type our models contain.
-TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
+# Beyond skops' defaults (numpy, scikit-learn estimators), the only types our models contain: the demand
+# model's trees, and the dtype the churn model's imputer records.
+TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor", "numpy.dtype"]
 
 
 @dataclass
@@ -44,6 +45,7 @@ MODEL_ROW = pa.schema(
         ("metrics", pa.string()),  # JSON
         ("model", pa.binary()),
         ("not_trained_reason", pa.string()),
+        ("failed_checks", pa.string()),
     ]
 )
 
@@ -68,6 +70,7 @@ def save_model(warehouse: MlWarehouse, name: str, trained: "Trained") -> int:
         features=list(trained.features),
         metrics=json.dumps(trained.metrics),
         model=skops.io.dumps(trained.model),
+        failed_checks=trained.failed_checks,
     )
     return version
 
@@ -83,6 +86,17 @@ def record_not_trained(warehouse: MlWarehouse, name: str, not_trained: "NotTrain
     )
 
 
+def previous_accepted(warehouse: MlWarehouse, name: str) -> tuple[int, dict[str, float]] | None:
+    """(version, held-out metrics) of the latest version of `name` that passed its blocking checks: the one
+    the current predictions come from. None before the first. Tables written before the blocking checks have
+    no failed_checks column: their versions all count as accepted."""
+    table = warehouse.read_table(name, order_by="version desc nulls last")
+    for row in table.to_pylist() if table is not None else []:
+        if row["version"] is not None and not row.get("failed_checks"):
+            return row["version"], json.loads(row["metrics"])
+    return None
+
+
 def load_latest_model(warehouse: MlWarehouse, name: str) -> StoredModel:
     """The model of the latest training attempt; one clear failure when there is none, or when that attempt
     trained nothing (an older version was trained on older data: scoring with it would present stale
@@ -94,6 +108,15 @@ def load_latest_model(warehouse: MlWarehouse, name: str) -> StoredModel:
     if not rows:
         raise dg.Failure(description=f"No trained {name} in {warehouse.where}: materialize asset {name} first.")
     [row] = rows
+    if row.get("failed_checks"):
+        raise dg.Failure(
+            description=(
+                f"{name} v{row['version']} ({row['trained_at']:%Y-%m-%d %H:%M} UTC) failed its blocking checks, so "
+                f"nothing is scored with it: {row['failed_checks']} The predictions keep the scores of the previous "
+                "accepted version."
+            ),
+            allow_retries=False,
+        )
     if row["not_trained_reason"]:
         raise dg.Failure(
             description=(
@@ -114,9 +137,13 @@ class MlModelsIOManager(dg.ConfigurableIOManager):
     def handle_output(self, context: dg.OutputContext, obj: "Trained") -> None:
         name = context.asset_key.path[-1]
         version = save_model(self.warehouse, name, obj)
-        context.add_output_metadata({"model_version": version, "dagster/table_name": self.warehouse.table_name(name)})
+        # Text, not a number: a version is a name, and the UI plots every numeric metadata entry.
+        context.add_output_metadata(
+            {"model_version": dg.MetadataValue.text(f"v{version}"), "dagster/table_name": self.warehouse.table_name(name)}
+        )
 
     def load_input(self, context: dg.InputContext) -> StoredModel:
         stored = load_latest_model(self.warehouse, context.upstream_output.asset_key.path[-1])
-        context.add_input_metadata({"model_version": stored.version, "trained_on_data_version": stored.data_version})
+        version = dg.MetadataValue.text(f"v{stored.version}")
+        context.add_input_metadata({"model_version": version, "trained_on_data_version": stored.data_version})
         return stored
