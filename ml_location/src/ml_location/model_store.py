@@ -139,7 +139,10 @@ class MlModelsIOManager(dg.ConfigurableIOManager):
         version = save_model(self.warehouse, name, obj)
         # Text, not a number: a version is a name, and the UI plots every numeric metadata entry.
         context.add_output_metadata(
-            {"model_version": dg.MetadataValue.text(f"v{version}"), "dagster/table_name": self.warehouse.table_name(name)}
+            {
+                "model_version": dg.MetadataValue.text(f"v{version}"),
+                "dagster/table_name": self.warehouse.table_name(name),
+            }
         )
 
     def load_input(self, context: dg.InputContext) -> StoredModel:
