@@ -10,6 +10,7 @@ from analytics_location.dbt_duckdb_handle import release_adapter_connection
 from analytics_location.project import analytics_dbt_project
 from analytics_location.translator import AnalyticsTranslator
 from analytics_location.warehouse import ANALYTICS_WAREHOUSE_POOL
+from warehouse_paths import warehouse_backend
 
 
 class DbtBuildConfig(dg.Config):
@@ -27,7 +28,13 @@ def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
     invocation = dbt.cli(args, context=context)
     try:
-        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+        events = invocation.stream()
+        if warehouse_backend() == "duckdb":
+            # dagster-dbt queries each built table by the relation name of the manifest Dagster loaded, which
+            # `make setup` parses on the default (DuckDB) target: on PostgreSQL those names point at another
+            # database and every query fails, so the server's builds go without row counts and column types.
+            events = events.fetch_row_counts().fetch_column_metadata()
+        yield from events
     except DagsterDbtCliRuntimeError as error:
         explanation = explain_failed_build(invocation)
         if explanation is None:
