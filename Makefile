@@ -48,9 +48,14 @@ data: setup
 	$(BIN)/python -m datagen --if-empty
 
 ## make demo: set up, make sample data if there is none, run the main job (raw -> dbt -> ML, through
-## Dagster), print the results and where they are.
-demo: setup
-	$(BIN)/python -m demo
+## Dagster), print the results and where they are. One line per stage; each stage's full output goes to a
+## log file in DEMO_LOGS (demo/stage.py runs the set-up stage with the system Python: no venv exists yet).
+DEMO_LOGS ?= $(WAREHOUSE_DIR)/logs/demo
+demo: export DEMO_LOGS := $(DEMO_LOGS)
+demo:
+	@echo "make demo: one line per stage, full logs in $(DEMO_LOGS)/"
+	@$(PYTHON) demo/stage.py set-up $(DEMO_LOGS)/setup.log -- $(MAKE) --no-print-directory setup
+	@$(BIN)/python -m demo
 
 ## make test: set up, then run every test (each on its own temporary warehouse).
 test: setup

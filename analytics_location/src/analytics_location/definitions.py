@@ -4,6 +4,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from analytics_location.dbt_models import analytics_dbt_models
+from analytics_location.hand_builds import dbt_hand_builds_sensor
 from analytics_location.project import DBT_EXECUTABLE, analytics_dbt_project
 from analytics_location.raw_files import raw_files, raw_files_sensor
 from analytics_location.schedules import daily_marts_schedule
@@ -13,6 +14,7 @@ defs = dg.Definitions(
     schedules=[daily_marts_schedule],
     sensors=[
         raw_files_sensor,
+        dbt_hand_builds_sensor,
         # Evaluates the dbt models' automation conditions; Dagster creates its default one stopped.
         dg.AutomationConditionSensorDefinition(
             "analytics_automation",
