@@ -45,7 +45,10 @@ def main(module_name: str, name: str) -> int:
     watcher.start()
     try:
         result = job.execute_in_process(
-            instance=instance, run_config=LOG_LEVEL, raise_on_error=False, run_id=run_id,
+            instance=instance,
+            run_config=LOG_LEVEL,
+            raise_on_error=False,
+            run_id=run_id,
             tags={"launched_by": "make demo"},
         )
     finally:

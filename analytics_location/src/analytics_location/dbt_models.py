@@ -33,9 +33,7 @@ def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         wait_until_free(analytics_db(), context.log.info)
     invocation = dbt.cli(args, context=context)
     try:
-        yield from with_quarantine_metadata(
-            invocation, invocation.stream().fetch_row_counts().fetch_column_metadata()
-        )
+        yield from with_quarantine_metadata(invocation, invocation.stream().fetch_row_counts().fetch_column_metadata())
     except DagsterDbtCliRuntimeError as error:
         explanation = explain_failed_build(invocation)
         if explanation is None:

@@ -11,7 +11,7 @@ A model is reported only if dbt finished it after the latest materialization Dag
 results file older than the last Dagster run (or one already reported) is never reported again."""
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -104,9 +104,7 @@ def hand_build_events(
 def read_results(target: Path) -> tuple[dict, dict] | None:
     """(run_results.json, manifest.json) of the last dbt command run by hand in `target`, if any."""
     try:
-        return json.loads((target / "run_results.json").read_text()), json.loads(
-            (target / "manifest.json").read_text()
-        )
+        return json.loads((target / "run_results.json").read_text()), json.loads((target / "manifest.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError):  # none yet, or dbt is writing it right now
         return None
 
@@ -116,22 +114,28 @@ def latest_materialization_timestamp(instance: dg.DagsterInstance, key: dg.Asset
     return None if event is None else event.timestamp
 
 
-@dg.sensor(minimum_interval_seconds=CHECK_EVERY_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
-def dbt_hand_builds_sensor(context: dg.SensorEvaluationContext) -> Iterator[dg.SensorResult | dg.SkipReason]:
-    """Reports the models and tests of a `dbt build` run by hand in analytics_dbt/ as materializations and
-    check evaluations, so that the assets downstream (the ML location) follow by automation."""
-    found = read_results(analytics_dbt_project.target_path)
-    if found is None:
-        yield dg.SkipReason(f"no dbt run results in {analytics_dbt_project.target_path}")
-        return
-    run_results, manifest = found
-    invocation = run_results["metadata"]["invocation_id"]
-    if invocation == context.cursor:
-        yield dg.SkipReason(f"dbt invocation {invocation} already reported")
-        return
-    events = hand_build_events(
-        run_results, manifest, lambda key: latest_materialization_timestamp(context.instance, key)
-    )
-    if events:
-        context.log.info(f"dbt invocation {invocation}: reporting {len(events)} asset events")
-    yield dg.SensorResult(asset_events=events, cursor=invocation)
+def build_hand_builds_sensor(target: Path, name: str = "dbt_hand_builds_sensor") -> dg.SensorDefinition:
+    """A sensor that reports the dbt commands run by hand whose results land in `target`."""
+
+    @dg.sensor(name=name, minimum_interval_seconds=CHECK_EVERY_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
+    def hand_builds(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+        """Reports the models and tests of a `dbt build` run by hand in analytics_dbt/ as materializations
+        and check evaluations, so that the assets downstream (the ML location) follow by automation."""
+        found = read_results(target)
+        if found is None:
+            return dg.SkipReason(f"no dbt run results in {target}")
+        run_results, manifest = found
+        invocation = run_results["metadata"]["invocation_id"]
+        if invocation == context.cursor:
+            return dg.SkipReason(f"dbt invocation {invocation} already reported")
+        events = hand_build_events(
+            run_results, manifest, lambda key: latest_materialization_timestamp(context.instance, key)
+        )
+        context.log.info(f"dbt invocation {invocation}: {len(events)} asset events to report")
+        return dg.SensorResult(asset_events=events, cursor=invocation)
+
+    return hand_builds
+
+
+# An analyst's plain `dbt build` in analytics_dbt/ writes its results to the project's target/.
+dbt_hand_builds_sensor = build_hand_builds_sensor(analytics_dbt_project.target_path)

@@ -38,9 +38,7 @@ def quarantine_metadata(invocation: DbtCliInvocation, node: Mapping[str, Any]) -
     nodes = invocation.manifest["nodes"]
     # rejected_<table> selects from checked_<table>, which holds every raw row: the share's denominator.
     [checked] = [nodes[parent]["relation_name"] for parent in node["depends_on"]["nodes"] if parent in nodes]
-    _, [(raw_rows, rejected_rows)] = query(
-        invocation, f"select count(*), count(reason) from {checked}"
-    )
+    _, [(raw_rows, rejected_rows)] = query(invocation, f"select count(*), count(reason) from {checked}")
     _, reasons = query(
         invocation,
         f"select reason, count(*) as rows_rejected from {rejected} group by reason "
