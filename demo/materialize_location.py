@@ -29,7 +29,7 @@ def report_progress(instance: dg.DagsterInstance, run_id: str, total: int, done:
         events = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
         if len(events) != shown:
             shown = len(events)
-            latest = f", last {events[-1].asset_key.to_user_string()}" if events else ""
+            latest = f", last {events[-1].asset_materialization.asset_key.to_user_string()}" if events else ""
             progress(f"{shown}/{total} assets{latest}")
 
 
@@ -39,7 +39,7 @@ def main(module_name: str, name: str) -> int:
     # With DAGSTER_HOME (make demo sets it), the runs land in the instance `make ui` shows.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_implicit_global_asset_job_def()
-    total = len(job.asset_layer.executable_asset_keys)
+    total = len(defs.resolve_asset_graph().materializable_asset_keys)  # raw files are observed, not built
     run_id, done = str(uuid.uuid4()), threading.Event()
     watcher = threading.Thread(target=report_progress, args=(instance, run_id, total, done), daemon=True)
     watcher.start()

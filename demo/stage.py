@@ -21,7 +21,7 @@ TICK_SECONDS = 1.0
 GREEN, RED, DIM, RESET = "\033[32m", "\033[31m", "\033[2m", "\033[0m"
 
 
-def colour_wanted(stream=sys.stdout) -> bool:
+def colour_wanted(stream) -> bool:
     """Colour and in-place updates only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     return stream.isatty() and not os.environ.get("NO_COLOR")
 
@@ -34,9 +34,9 @@ def progress(text: str) -> None:
 class StageLine:
     """The terminal line of one stage."""
 
-    def __init__(self, label: str, log: Path, out=sys.stdout):
-        self.label, self.log, self.out = label, log, out
-        self.live = colour_wanted(out)
+    def __init__(self, label: str, log: Path, out=None):
+        self.label, self.log, self.out = label, log, out or sys.stdout
+        self.live = colour_wanted(self.out)
         self.started = time.perf_counter()
         self.status = "starting"
         self.lock = threading.Lock()
