@@ -6,7 +6,11 @@ import re
 import subprocess
 import sys
 
+import pytest
 from support import REPO_ROOT
+
+# The whole pipeline through Dagster (minutes on 2 cores): left out of make test-fast.
+pytestmark = pytest.mark.slow
 
 ESCAPE = "\x1b"
 

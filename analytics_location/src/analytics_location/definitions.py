@@ -9,13 +9,12 @@ from analytics_location.project import DBT_EXECUTABLE, analytics_dbt_project
 from analytics_location.raw_files import raw_files, raw_files_sensor
 from analytics_location.schedules import daily_marts_schedule
 
-# How often automation looks for new upstream data (Dagster's default: 30 s), part of the delay between a
-# new raw file and new scores (README, "Latency").
-AUTOMATION_EVERY_SECONDS = 10
-
 defs = dg.Definitions(
     assets=[raw_files, analytics_dbt_models],
     schedules=[daily_marts_schedule],
+    # A run's steps execute in the run's own process: the dbt step is one step, so a process per step
+    # would only add an interpreter start (and the location's imports) to every run.
+    executor=dg.in_process_executor,
     sensors=[
         raw_files_sensor,
         dbt_hand_builds_sensor,
@@ -24,11 +23,8 @@ defs = dg.Definitions(
             "analytics_automation",
             target=dg.AssetSelection.all(),
             default_status=dg.DefaultSensorStatus.RUNNING,
-            minimum_interval_seconds=AUTOMATION_EVERY_SECONDS,
+            minimum_interval_seconds=10,  # Dagster's default 30 s is part of the drop -> scores latency
         ),
     ],
-    # A run's steps execute in the run's own process: the dbt step is one step, so a process per step
-    # would only add an interpreter start (and the location's imports) to every run.
-    executor=dg.in_process_executor,
     resources={"dbt": DbtCliResource(project_dir=analytics_dbt_project, dbt_executable=DBT_EXECUTABLE)},
 )
