@@ -37,7 +37,11 @@ def quarantine_metadata(invocation: DbtCliInvocation, node: Mapping[str, Any]) -
     rejected = node["relation_name"]
     nodes = invocation.manifest["nodes"]
     # rejected_<table> selects from checked_<table>, which holds every raw row: the share's denominator.
-    [checked] = [nodes[parent]["relation_name"] for parent in node["depends_on"]["nodes"] if parent in nodes]
+    [checked] = [
+        nodes[parent]["relation_name"]
+        for parent in node["depends_on"]["nodes"]
+        if nodes.get(parent, {}).get("name", "").startswith("checked_")
+    ]
     _, [(raw_rows, rejected_rows)] = query(invocation, f"select count(*), count(reason) from {checked}")
     _, reasons = query(
         invocation,
