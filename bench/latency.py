@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     home = Path(tempfile.mkdtemp(prefix="latency-home-"))
     shutil.copy(REPO_ROOT / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
+    # Create the instance's storage before dagster dev's processes open it all at once (on a new SQLite
+    # home, concurrent first opens can race in its schema migration).
+    instance = dg.DagsterInstance.get()
     port, log = free_port(), home / "dagster-dev.log"
     process = subprocess.Popen(
         [str(BIN / "dagster"), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
@@ -90,7 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         start_new_session=True,
     )
     try:
-        instance = dg.DagsterInstance.get()
         started = time.monotonic()
         print(f"dagster dev on 127.0.0.1:{port}, log {log}; waiting for the first build by automation", flush=True)
         wait(lambda: latest(instance, SCORES) > 0, args.timeout, "the first build of customer_risk_scores")
