@@ -98,7 +98,7 @@ ui: data
 	@echo "Dagster UI: http://$(UI_HOST):$(UI_PORT) (ready in about 30 s; UI_PORT=n for another port). Ctrl-C stops it."
 	@echo "This terminal shows warnings and errors; the full log is $(UI_LOG)."
 	@set -o pipefail; PYTHONUNBUFFERED=1 $(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT) 2>&1 \
-	  | tee $(UI_LOG) | grep --line-buffered -E ' - (WARNING|ERROR|CRITICAL) - |Serving dagster-webserver'
+	  | tee $(UI_LOG) | grep --line-buffered -E ' - (.\[[0-9;]*m)?(WARNING|ERROR|CRITICAL)(.\[0m)? - |Serving dagster-webserver'
 
 ## make serve: what a deployment runs, in the foreground (docs/deploy.md): a gRPC code server per location,
 ## each from its own environment, the webserver (UI_HOST:UI_PORT) and the daemon, with the instance on
