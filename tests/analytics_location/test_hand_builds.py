@@ -8,7 +8,7 @@ import time
 import dagster as dg
 import pytest
 
-from analytics_location.hand_builds import build_hand_builds_sensor, hand_build_events
+from analytics_location.hand_builds import HAND_BUILD_TARGET, build_hand_builds_sensor, hand_build_events
 from analytics_location.project import analytics_dbt_project
 
 SUMMARY = dg.AssetKey("customer_order_summary")
@@ -108,3 +108,9 @@ def test_commands_that_build_nothing_are_not_reported():
     manifest = json.loads(analytics_dbt_project.manifest_path.read_text())
     compiled = results_of(("model.analytics.customer_order_summary", "success"), which="compile")
     assert hand_build_events(compiled, manifest, lambda key: None) == []
+
+
+def test_the_location_s_sensor_reads_the_dbt_project_s_own_target_folder():
+    """Where an analyst's `dbt build` in analytics_dbt/ writes, wherever the code server was started."""
+    assert HAND_BUILD_TARGET.is_absolute()
+    assert (analytics_dbt_project.project_dir / "target").absolute() == HAND_BUILD_TARGET

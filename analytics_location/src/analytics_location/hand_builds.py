@@ -137,5 +137,7 @@ def build_hand_builds_sensor(target: Path, name: str = "dbt_hand_builds_sensor")
     return hand_builds
 
 
-# An analyst's plain `dbt build` in analytics_dbt/ writes its results to the project's target/.
-dbt_hand_builds_sensor = build_hand_builds_sensor(analytics_dbt_project.target_path)
+# An analyst's plain `dbt build` in analytics_dbt/ writes its results to the project's target/ (DbtProject
+# gives it relative to the project folder).
+HAND_BUILD_TARGET = analytics_dbt_project.project_dir / analytics_dbt_project.target_path
+dbt_hand_builds_sensor = build_hand_builds_sensor(HAND_BUILD_TARGET)
