@@ -54,9 +54,14 @@ load-raw: setup
 	$(BIN)/python -m analytics_location.raw_load
 
 ## make demo: set up, make sample data if there is none, run the main job (raw -> dbt -> ML, through
-## Dagster), print the results and where they are.
-demo: setup
-	$(BIN)/python -m demo
+## Dagster), print the results and where they are. One line per stage; each stage's full output goes to a
+## log file in DEMO_LOGS (demo/stage.py runs the set-up stage with the system Python: no venv exists yet).
+DEMO_LOGS ?= $(WAREHOUSE_DIR)/logs/demo
+demo: export DEMO_LOGS := $(DEMO_LOGS)
+demo:
+	@echo "make demo: one line per stage, full logs in $(DEMO_LOGS)/"
+	@$(PYTHON) demo/stage.py set-up $(DEMO_LOGS)/setup.log -- $(MAKE) --no-print-directory setup
+	@$(BIN)/python -m demo
 
 ## make test: set up, then run every test (each on its own temporary warehouse).
 test: setup
@@ -67,6 +72,18 @@ test: setup
 .PHONY: test-fast
 test-fast: setup
 	$(BIN)/python -m pytest -m "(unit or integration) and not slow"
+
+## make docs: dbt's documentation site (models, columns, tests, lineage, and the ML team's assets as
+## exposures) into analytics_dbt/target/, with the catalog read from $WAREHOUSE_DIR/analytics.duckdb.
+## make docs-serve serves it on 127.0.0.1:DOCS_PORT.
+DOCS_PORT ?= 8080
+.PHONY: docs docs-serve
+docs: setup
+	cd analytics_dbt && ../$(BIN)/dbt docs generate --quiet
+	@echo "dbt docs: analytics_dbt/target/index.html (exposures: the ML team's assets). Serve them with"
+	@echo "  make docs-serve   (http://127.0.0.1:$(DOCS_PORT); or: cd analytics_dbt && dbt docs serve --port $(DOCS_PORT))"
+docs-serve: docs
+	cd analytics_dbt && ../$(BIN)/dbt docs serve --host 127.0.0.1 --port $(DOCS_PORT) --no-browser
 
 ## make lint: ruff, then sqlfluff over the dbt models (analytics_dbt/.sqlfluff). The dbt templater compiles the
 ## project: against a throwaway warehouse and target folder, so lint never waits on (or writes) the real ones.
@@ -79,8 +96,15 @@ lint: setup
 ## make ui: one Dagster UI over both code locations, on 127.0.0.1 only (UI_HOST=0.0.0.0 to share it).
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
+## The terminal shows the address, then warnings and errors only; everything (the daemon's ticks, each run's
+## event log) goes to UI_LOG, which is overwritten at each start. Run logs are also in the UI.
+UI_LOG ?= $(CURDIR)/.dagster_home/logs/ui.log
 ui: data
-	$(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
+	@mkdir -p $(dir $(UI_LOG))
+	@echo "Dagster UI: http://$(UI_HOST):$(UI_PORT) (ready in about 30 s; UI_PORT=n for another port). Ctrl-C stops it."
+	@echo "This terminal shows warnings and errors; the full log is $(UI_LOG)."
+	@set -o pipefail; PYTHONUNBUFFERED=1 $(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT) 2>&1 \
+	  | tee $(UI_LOG) | grep --line-buffered -E ' - (.\[[0-9;]*m)?(WARNING|ERROR|CRITICAL)(.\[0m)? - |Serving dagster-webserver'
 
 ## make serve: what a deployment runs, in the foreground (docs/deploy.md): a gRPC code server per location,
 ## each from its own environment, the webserver (UI_HOST:UI_PORT) and the daemon, with the instance on

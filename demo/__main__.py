@@ -3,19 +3,27 @@
 Raw landing files -> dbt staging and marts (the `analytics` code location) -> features, models and
 predictions (the `ml` code location), each location's assets materialized through Dagster by its own
 interpreter (workspace.yaml), then a report of what came out and where. Sample raw files are generated
-only when $WAREHOUSE_DIR/raw/ has none."""
+only when $WAREHOUSE_DIR/raw/ has none.
 
-import subprocess
+One line per stage (demo/stage.py); each stage's whole output goes to a log file in demo_logs(), which
+the first line names. The Makefile runs the set-up stage before this module (it needs the environments)."""
+
+import os
 import sys
 from pathlib import Path
 
 import yaml
 
-from datagen.__main__ import main as generate_raw_files
-from demo import report
+from demo import report, stage
+from warehouse_paths import warehouse_dir
 
 WORKSPACE = Path("workspace.yaml")  # run from the repo root, as make does
 RUNNER = Path(__file__).with_name("materialize_location.py")
+
+
+def demo_logs() -> Path:
+    """Where make demo writes each stage's full output (the Makefile's DEMO_LOGS is the same folder)."""
+    return Path(os.environ.get("DEMO_LOGS") or warehouse_dir() / "logs" / "demo")
 
 
 def locations(workspace: Path = WORKSPACE) -> list[tuple[str, str, str]]:
@@ -24,14 +32,27 @@ def locations(workspace: Path = WORKSPACE) -> list[tuple[str, str, str]]:
     return [(e["location_name"], e["module_name"], e["executable_path"]) for e in entries]
 
 
+def failure_message(log: Path, name: str) -> str:
+    """What a failed location run said about why (materialize_location.py writes it last): the message
+    alone, without the Dagster log lines before it."""
+    text = log.read_text()
+    marker = f"\n{name} failed:\n"
+    return text[text.rindex(marker) + 1 :].strip() if marker in text else f"see {log}"
+
+
 def main() -> int:
-    generate_raw_files(["--if-empty"])
-    print("Running the pipeline: raw files -> analytics (dbt) -> ml", flush=True)
+    logs = demo_logs()
+    ok, _ = stage.run("data", logs / "data.log", [sys.executable, "-m", "datagen", "--if-empty"])
+    if not ok:
+        return 1
     for name, module, python in locations():
         if not Path(python).exists():
             print(f"{python} does not exist: the {name} location's environment is missing. Run `make setup`.")
             return 1
-        if subprocess.run([python, str(RUNNER), module, name], check=False).returncode != 0:
+        log = logs / f"{name}.log"
+        ok, _ = stage.run(f"{name} location", log, [python, str(RUNNER), module, name])
+        if not ok:
+            print(failure_message(log, name), file=sys.stderr)
             return 1
     return report.main()
 

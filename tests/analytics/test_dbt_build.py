@@ -34,11 +34,29 @@ def query(warehouse, sql):
         return con.execute(sql).fetchall()
 
 
-def test_bad_rows_warn_but_do_not_fail_the_build(constructed):
-    _, result = constructed
+def rejected_share(warehouse, table: str) -> float:
+    [(raw_rows, rejected_rows)] = query(warehouse, f"select count(*), count(reason) from intermediate.checked_{table}")
+    return rejected_rows / raw_rows
+
+
+def test_bad_rows_do_not_fail_the_build_and_warn_only_above_the_stated_share(constructed):
+    warehouse, result = constructed
     assert result.returncode == 0, result.stdout[-3000:]
-    for table, reasons in CONSTRUCTED_REJECTS.items():
-        assert f"WARN {sum(reasons.values())} no_rejected_rows_rejected_{table}" in result.stdout
+    for table in CONSTRUCTED_REJECTS:
+        test = f"rejected_{table}_share_below_warning"
+        warned = rejected_share(warehouse, table) > 0.05  # var warn_rejected_share in dbt_project.yml
+        assert (f"WARN 1 {test}" if warned else f"PASS {test}") in result.stdout, (table, warned)
+
+
+def test_the_quarantine_warning_follows_var_warn_rejected_share(constructed):
+    """Just below the orders' rejected share the test warns; just above it, it passes."""
+    warehouse, _ = constructed
+    share, test = rejected_share(warehouse, "orders"), "rejected_orders_share_below_warning"
+    assert share > 0
+    below = warehouse.dbt("test", "--select", test, "--vars", f"{{warn_rejected_share: {share * 0.99}}}")
+    above = warehouse.dbt("test", "--select", test, "--vars", f"{{warn_rejected_share: {share * 1.01}}}")
+    assert below.returncode == 0 and f"WARN 1 {test}" in below.stdout, below.stdout[-2000:]
+    assert above.returncode == 0 and f"PASS {test}" in above.stdout, above.stdout[-2000:]
 
 
 def test_every_kind_of_bad_order_is_quarantined_with_its_reason(built):

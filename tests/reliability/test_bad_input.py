@@ -200,7 +200,7 @@ def test_nothing_downstream_of_a_failed_blocking_check_is_built(clean_csv, figur
     result = warehouse.dbt("build")
 
     assert result.returncode != 0
-    assert "FAIL 1 rejected_share_at_most_stg_orders" in result.stdout
+    assert "FAIL 1 stg_orders_rejected_share_below_limit" in result.stdout
     with duckdb.connect(str(warehouse.analytics_db), read_only=True) as con:
         assert mart_states(con) == before  # the marts still hold the last good build
     figures.setdefault("bad_input", {})["file_mostly_rejected"] = "blocking check failed, marts kept"

@@ -21,7 +21,8 @@ def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
             if result["status"] == "error":  # the test query itself failed
                 problems.append(f"- check {name} on {guarded} could not run: {result['message']}")
             else:
-                why = (node.get("config", {}).get("meta") or {}).get("description") or result["message"]
+                meta = node.get("config", {}).get("meta") or {}
+                why = node.get("description") or meta.get("description") or result["message"]
                 problems.append(
                     f"- check {name} on {guarded} failed ({result['failures']} failing rows): {why.strip()}"
                 )

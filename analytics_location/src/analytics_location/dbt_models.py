@@ -8,9 +8,12 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from analytics_location.build_failures import explain_failed_build
 from analytics_location.dbt_duckdb_handle import release_adapter_connection
 from analytics_location.project import analytics_dbt_project
+from analytics_location.quarantine import with_quarantine_metadata
+from analytics_location.target_folders import remove_old_run_folders
 from analytics_location.translator import AnalyticsTranslator
 from analytics_location.warehouse import ANALYTICS_WAREHOUSE_POOL
-from warehouse_paths import warehouse_backend
+from analytics_location.warehouse_lock import wait_until_free
+from warehouse_paths import analytics_db, warehouse_backend
 
 
 class DbtBuildConfig(dg.Config):
@@ -26,6 +29,8 @@ class DbtBuildConfig(dg.Config):
 )
 def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    if warehouse_backend() == "duckdb":  # another process (an analyst's dbt build) may hold the file
+        wait_until_free(analytics_db(), context.log.info)
     invocation = dbt.cli(args, context=context)
     try:
         events = invocation.stream()
@@ -34,7 +39,7 @@ def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             # `make setup` parses on the default (DuckDB) target: on PostgreSQL those names point at another
             # database and every query fails, so the server's builds go without row counts and column types.
             events = events.fetch_row_counts().fetch_column_metadata()
-        yield from events
+        yield from with_quarantine_metadata(invocation, events)
     except DagsterDbtCliRuntimeError as error:
         explanation = explain_failed_build(invocation)
         if explanation is None:
@@ -42,3 +47,4 @@ def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         raise dg.Failure(description=explanation) from error
     finally:
         release_adapter_connection(invocation)
+        remove_old_run_folders(invocation.target_path.parent, context.op_execution_context.op.name)

@@ -36,6 +36,25 @@ class AnalyticsTranslator(DagsterDbtTranslator):
             **({"freshness_policy": PUBLIC_MODEL_FRESHNESS} if public else {}),
         )
 
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
+        """dagster-dbt's check, described by the test's own `description:` (dagster-dbt reads only
+        `meta.description`), so the UI shows what the test checks."""
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        description = (manifest["nodes"].get(unique_id) or {}).get("description")
+        if spec is None or spec.description or not description:
+            return spec
+        return dg.AssetCheckSpec(
+            spec.name,
+            asset=spec.asset_key,
+            description=description.strip(),
+            additional_deps=spec.additional_deps,
+            blocking=spec.blocking,
+            metadata=spec.metadata,
+            automation_condition=spec.automation_condition,
+        )
+
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             # source raw.orders -> raw_orders, the observable asset for the landing file.

@@ -1,0 +1,77 @@
+"""What a quarantine asset shows in Dagster: why rows were rejected, a sample of them, and the share of
+the raw file they are, on every materialization of quarantine.rejected_<table>. The share is numeric
+metadata, so the UI plots it across materializations; the dbt test `rejected_share_below_warning`
+(analytics_dbt/models/quarantine/*.yml) warns when it passes var `warn_rejected_share`.
+
+The queries go through the dbt adapter the run already has (the one dagster-dbt fetches row counts with),
+after dbt has released the warehouse, so they run on whichever backend dbt built."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliInvocation
+
+QUARANTINE_FOLDER = "quarantine"  # models/quarantine/: the rejected_<table> models
+REASONS_SHOWN = 10
+SAMPLE_ROWS = 5
+
+
+def is_quarantine(node: Mapping[str, Any]) -> bool:
+    return node.get("resource_type") == "model" and QUARANTINE_FOLDER in node.get("fqn", [])[1:-1]
+
+
+def query(invocation: DbtCliInvocation, sql: str) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of one query, on the adapter of the run process."""
+    adapter = invocation.adapter
+    with adapter.connection_named("quarantine_metadata"):
+        _, table = adapter.execute(sql, fetch=True)
+    return list(table.column_names), [tuple(row) for row in table.rows]
+
+
+def as_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def quarantine_metadata(invocation: DbtCliInvocation, node: Mapping[str, Any]) -> dict[str, Any]:
+    rejected = node["relation_name"]
+    nodes = invocation.manifest["nodes"]
+    # rejected_<table> selects from checked_<table>, which holds every raw row: the share's denominator.
+    [checked] = [
+        nodes[parent]["relation_name"]
+        for parent in node["depends_on"]["nodes"]
+        if nodes.get(parent, {}).get("name", "").startswith("checked_")
+    ]
+    _, [(raw_rows, rejected_rows)] = query(invocation, f"select count(*), count(reason) from {checked}")
+    _, reasons = query(
+        invocation,
+        f"select reason, count(*) as rows_rejected from {rejected} group by reason "
+        f"order by count(*) desc, reason limit {REASONS_SHOWN}",
+    )
+    columns, sample = query(invocation, f"select * from {rejected} order by reason limit {SAMPLE_ROWS}")
+    share = rejected_rows / raw_rows if raw_rows else 0.0
+    return {
+        "raw_rows": dg.MetadataValue.int(raw_rows),
+        "rejected_rows": dg.MetadataValue.int(rejected_rows),
+        "rejected_share": dg.MetadataValue.float(round(share, 6)),
+        "rejection_reasons": dg.MetadataValue.md(
+            "| reason | rows |\n|---|---:|\n"
+            + "".join(f"| {reason} | {count:,} |\n" for reason, count in reasons)
+            + ("" if reasons else "| (none) | 0 |\n")
+        ),
+        "rejected_rows_sample": dg.MetadataValue.table(
+            records=[dg.TableRecord(dict(zip(columns, map(as_text, row), strict=True))) for row in sample],
+            schema=dg.TableSchema(columns=[dg.TableColumn(name, "text") for name in columns]),
+        ),
+    }
+
+
+def with_quarantine_metadata(invocation: DbtCliInvocation, events: Iterator) -> Iterator:
+    """The events of a dbt build, with the quarantine metadata added to each quarantine model's."""
+    nodes = invocation.manifest["nodes"]
+    for event in events:
+        if isinstance(event, dg.Output | dg.AssetMaterialization):
+            node = nodes.get(str(event.metadata.get("unique_id", dg.MetadataValue.text("")).value), {})
+            if is_quarantine(node):
+                event = event.with_metadata({**event.metadata, **quarantine_metadata(invocation, node)})
+        yield event

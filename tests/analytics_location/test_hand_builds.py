@@ -1,0 +1,116 @@
+"""A `dbt build` run by hand becomes materializations and check evaluations in Dagster: the sensor reads
+the build's run_results.json and reports what it built and tested, once, and never a build older than
+what Dagster already has."""
+
+import json
+import time
+
+import dagster as dg
+import pytest
+
+from analytics_location.hand_builds import HAND_BUILD_TARGET, build_hand_builds_sensor, hand_build_events
+from analytics_location.project import analytics_dbt_project
+
+SUMMARY = dg.AssetKey("customer_order_summary")
+FIRST_BEFORE_LAST = "customer_order_summary_first_order_not_after_last"
+
+
+@pytest.fixture(scope="module")
+def hand_build(new_warehouse):
+    """An analyst's plain `dbt build` (its results in the warehouse's own target folder)."""
+    warehouse = new_warehouse("hand_build")
+    warehouse.generate(orders=2_000)
+    result = warehouse.dbt("build")
+    assert result.returncode == 0, result.stdout[-3000:]
+    return warehouse.root / "target"
+
+
+def run_sensor(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None = None):
+    """One tick, as the daemon runs it: the events it returns are recorded in the instance."""
+    result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
+    for event in result.asset_events:
+        instance.report_runless_asset_event(event)
+    return result
+
+
+def test_a_hand_build_is_reported_as_materializations_and_check_evaluations(hand_build):
+    run_results = json.loads((hand_build / "run_results.json").read_text())
+    built = {r["unique_id"].split(".")[-1] for r in run_results["results"] if r["unique_id"].startswith("model.")}
+    sensor = build_hand_builds_sensor(hand_build, name="hand_builds_under_test")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_sensor(sensor, instance)
+
+        materialized = {e.asset_key.path[-1] for e in result.asset_events if isinstance(e, dg.AssetMaterialization)}
+        assert materialized == built and SUMMARY.path[-1] in materialized
+        latest = instance.get_latest_materialization_event(SUMMARY)
+        assert (
+            latest is not None
+            and latest.asset_materialization.metadata["invocation_id"].value
+            == (run_results["metadata"]["invocation_id"])
+        )
+        checks = {(e.asset_key, e.check_name): e for e in result.asset_events if isinstance(e, dg.AssetCheckEvaluation)}
+        assert checks[(SUMMARY, FIRST_BEFORE_LAST)].passed
+        assert checks[(SUMMARY, FIRST_BEFORE_LAST)].severity == dg.AssetCheckSeverity.ERROR
+        # Every check comes after every materialization, so that it counts for the new one.
+        kinds = [isinstance(e, dg.AssetCheckEvaluation) for e in result.asset_events]
+        assert kinds == sorted(kinds)
+
+        # The next tick reports nothing new: the same dbt invocation.
+        again = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=result.cursor))
+        assert again.asset_events == [] and again.skip_message
+
+
+def test_a_build_older_than_dagster_s_latest_materialization_is_not_reported(hand_build):
+    sensor = build_hand_builds_sensor(hand_build, name="hand_builds_under_test")
+    with dg.DagsterInstance.ephemeral() as instance:
+        instance.report_runless_asset_event(dg.AssetMaterialization(SUMMARY))  # Dagster built it after
+        result = run_sensor(sensor, instance)
+        reported = {e.asset_key for e in result.asset_events}
+    assert SUMMARY not in reported
+    assert dg.AssetKey("stg_orders") in reported
+
+
+def results_of(*nodes: tuple[str, str], which: str = "build") -> dict:
+    """A run_results.json holding the given (unique_id, status), finished now."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {
+        "metadata": {"invocation_id": "constructed", "generated_at": now},
+        "args": {"which": which},
+        "results": [{"unique_id": unique_id, "status": status, "timing": []} for unique_id, status in nodes],
+    }
+
+
+def test_failed_and_warned_tests_are_failed_evaluations_with_their_severity():
+    manifest = json.loads(analytics_dbt_project.manifest_path.read_text())
+    tests = {node["name"]: uid for uid, node in manifest["nodes"].items() if node["resource_type"] == "test"}
+    results = results_of(
+        ("model.analytics.customer_order_summary", "success"),
+        ("model.analytics.rejected_orders", "success"),
+        ("model.analytics.stg_orders", "error"),  # not built: neither it nor its tests are reported
+        (tests[FIRST_BEFORE_LAST], "fail"),
+        (tests["rejected_orders_share_below_warning"], "warn"),
+        (tests["stg_orders_quantity_positive"], "skipped"),
+    )
+    events = hand_build_events(results, manifest, lambda key: None)
+    assert [e.asset_key.path[-1] for e in events if isinstance(e, dg.AssetMaterialization)] == [
+        "customer_order_summary",
+        "rejected_orders",
+    ]
+    evaluations = {e.check_name: e for e in events if isinstance(e, dg.AssetCheckEvaluation)}
+    assert set(evaluations) == {FIRST_BEFORE_LAST, "rejected_orders_share_below_warning"}
+    assert not evaluations[FIRST_BEFORE_LAST].passed
+    assert evaluations[FIRST_BEFORE_LAST].severity == dg.AssetCheckSeverity.ERROR
+    assert not evaluations["rejected_orders_share_below_warning"].passed
+    assert evaluations["rejected_orders_share_below_warning"].severity == dg.AssetCheckSeverity.WARN
+
+
+def test_commands_that_build_nothing_are_not_reported():
+    manifest = json.loads(analytics_dbt_project.manifest_path.read_text())
+    compiled = results_of(("model.analytics.customer_order_summary", "success"), which="compile")
+    assert hand_build_events(compiled, manifest, lambda key: None) == []
+
+
+def test_the_location_s_sensor_reads_the_dbt_project_s_own_target_folder():
+    """Where an analyst's `dbt build` in analytics_dbt/ writes, wherever the code server was started."""
+    assert HAND_BUILD_TARGET.is_absolute()
+    assert (analytics_dbt_project.project_dir / "target").absolute() == HAND_BUILD_TARGET

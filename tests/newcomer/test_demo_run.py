@@ -1,0 +1,38 @@
+"""`make demo`'s whole output on a small warehouse: a line per stage, no colour when piped, the summary,
+under 40 lines, and the logs it names written."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from support import REPO_ROOT
+
+# The whole pipeline through Dagster (minutes on 2 cores): left out of make test-fast.
+pytestmark = pytest.mark.slow
+
+ESCAPE = "\x1b"
+
+
+def test_the_demo_prints_a_line_per_stage_and_the_summary_under_40_lines(tmp_path):
+    warehouse = tmp_path / "warehouse"
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse), "DEMO_LOGS": str(tmp_path / "logs")}
+    env.pop("DAGSTER_HOME", None)  # a throwaway instance
+    data = [sys.executable, "-m", "datagen", "--orders", "5000"]
+    subprocess.run(data, env=env, cwd=REPO_ROOT, check=True, capture_output=True)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "demo"], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(lines) < 40, result.stdout
+    assert ESCAPE not in result.stdout
+    stages = [line.split(":")[0] for line in lines if ": done in " in line]
+    assert stages == ["data", "analytics location", "ml location"]
+    assert all(re.search(r"done in \d+ s \(\d+ assets, \d+ checks", line) for line in lines[1:3]), lines[:3]
+    for name in ("data", "analytics", "ml"):
+        assert (tmp_path / "logs" / f"{name}.log").stat().st_size > 0
+    assert "Models, on held-out data (model vs baseline):" in result.stdout
