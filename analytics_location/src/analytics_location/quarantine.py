@@ -29,16 +29,24 @@ def query(invocation: DbtCliInvocation, sql: str) -> tuple[list[str], list[tuple
     return list(table.column_names), [tuple(row) for row in table.rows]
 
 
+def relation(invocation: DbtCliInvocation, node: Mapping[str, Any]) -> str:
+    """The node's table on the backend this run built. Not the manifest's relation_name: the manifest Dagster
+    loaded was parsed on the default (DuckDB) target, and on PostgreSQL that name points at another database."""
+    adapter = invocation.adapter
+    database = adapter.config.credentials.database
+    return str(adapter.Relation.create(database=database, schema=node["schema"], identifier=node["alias"]))
+
+
 def as_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
 def quarantine_metadata(invocation: DbtCliInvocation, node: Mapping[str, Any]) -> dict[str, Any]:
-    rejected = node["relation_name"]
+    rejected = relation(invocation, node)
     nodes = invocation.manifest["nodes"]
     # rejected_<table> selects from checked_<table>, which holds every raw row: the share's denominator.
     [checked] = [
-        nodes[parent]["relation_name"]
+        relation(invocation, nodes[parent])
         for parent in node["depends_on"]["nodes"]
         if nodes.get(parent, {}).get("name", "").startswith("checked_")
     ]
