@@ -64,8 +64,9 @@
 
 
 {% macro state_exists(name) -%}
-    {%- set relation = adapter.get_relation(database=target.database, schema=build_state_schema(), identifier=name) -%}
-    {{- return(relation is not none) -}}
+    {#- Asked of the database, not dbt's relation cache: the hooks create these tables behind dbt's back. -#}
+    {{- return(run_query("select count(*) from information_schema.tables where table_schema = "
+        ~ sql_string(build_state_schema()) ~ " and table_name = " ~ sql_string(name)).columns[0].values()[0] > 0) -}}
 {%- endmacro %}
 
 
