@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
-from analytics_location.dbt_duckdb_handle import close_process_environment
 from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 from dbt.cli.main import dbtRunner
-
-from datagen.generate import SCHEMAS
 from support import DBT_PROJECT_DIR
+
+from analytics_location.dbt_duckdb_handle import close_process_environment
+from datagen.generate import SCHEMAS
 
 # Every table a build writes, by schema: the comparison covers all of them.
 BUILT_TABLES = (
@@ -85,7 +85,9 @@ def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
         con.execute(f"attach '{full / 'analytics.duckdb'}' as ful (read_only)")
         for table in BUILT_TABLES:
             only_inc = con.execute(f"select count(*) from (from inc.{table} except all from ful.{table})").fetchone()[0]
-            only_full = con.execute(f"select count(*) from (from ful.{table} except all from inc.{table})").fetchone()[0]
+            only_full = con.execute(f"select count(*) from (from ful.{table} except all from inc.{table})").fetchone()[
+                0
+            ]
             if only_inc or only_full:
                 found[table] = (only_inc, only_full)
     return found
