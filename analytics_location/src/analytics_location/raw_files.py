@@ -31,6 +31,8 @@ FORMATS = ("parquet", "csv")
 OBSERVE_EVERY_SECONDS = 30
 # Past this many changed batches in one tick (a first look at a long history), one observation stands for them.
 MAX_BATCH_OBSERVATIONS = 50
+# An AssetObservation takes its data version as this tag (what ObserveResult's data_version becomes).
+DATA_VERSION_TAG = "dagster/data_version"
 
 
 def raw_tables() -> dict[dg.AssetKey, str]:
@@ -115,7 +117,7 @@ def batch_observation(key: dg.AssetKey, table: str, batch: str, version: str, ch
             "size_bytes": stat.st_size,
             "modified_at": dg.MetadataValue.timestamp(stat.st_mtime),
         }
-    return dg.AssetObservation(asset_key=key, metadata=metadata, tags={dg.DATA_VERSION_TAG: version})
+    return dg.AssetObservation(asset_key=key, metadata=metadata, tags={DATA_VERSION_TAG: version})
 
 
 def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str], now: dict[str, str]) -> list:
@@ -131,7 +133,7 @@ def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str
             dg.AssetObservation(
                 asset_key=key,
                 metadata={**summary.metadata, "change": f"{len(changes)} batches new, re-delivered or removed"},
-                tags={dg.DATA_VERSION_TAG: summary.data_version.value},
+                tags={DATA_VERSION_TAG: summary.data_version.value},
             )
         ]
     return [batch_observation(key, table, batch, version, change) for batch, version, change in changes]
