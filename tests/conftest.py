@@ -12,7 +12,13 @@ TESTS = Path(__file__).parent
 FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench", "fuzz": "fuzz"}
 # Modules that run the whole pipeline through Dagster, or a whole deployment (minutes on 2 cores): `slow`,
 # left out of test-fast.
-SLOW_MODULES = {"test_materialize.py", "test_end_to_end.py", "test_cannot_train.py", "test_serve.py"}
+SLOW_MODULES = {
+    "test_materialize.py",
+    "test_end_to_end.py",
+    "test_cannot_train.py",
+    "test_serve.py",
+    "test_batch_automation.py",
+}
 
 
 def pytest_sessionstart(session):
