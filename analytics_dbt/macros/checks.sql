@@ -6,7 +6,7 @@
     {#- Each contract column twice: cast to its contract type (null when it does not cast) under its own
         name, and as received under raw_<name> (what quarantine keeps). -#}
     {%- for column in raw_columns(table_name) %}
-        try_cast({{ column.name }} as {{ column.data_type }}) as {{ column.name }},
+        {{ try_cast(column.name, column.data_type) }} as {{ column.name }},
         {{ column.name }} as raw_{{ column.name }}{{ "," if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
@@ -25,18 +25,18 @@
         {%- if column.data_type in ("bigint", "integer") -%}
             {#- try_cast rounds '2.5' (or a Parquet 2.5) to 3: a value is an integer only when it is one
                 read as a number too, so '2.0' and '1e1' pass and '2.5' does not. -#}
-            {%- set invalid = raw ~ " is not null and (" ~ name ~ " is null or try_cast(" ~ raw
-                ~ " as double) is distinct from cast(" ~ name ~ " as double))" -%}
+            {%- set invalid = raw ~ " is not null and (" ~ name ~ " is null or " ~ try_cast(raw, "double")
+                ~ " is distinct from cast(" ~ name ~ " as double precision))" -%}
         {%- elif column.data_type == "date" -%}
             {#- 'epoch' is the one word try_cast reads as a date (1970-01-01); 'infinity' falls outside the range. -#}
-            {%- set invalid = invalid ~ " or (" ~ name ~ " = date '1970-01-01' and not regexp_matches(cast("
-                ~ raw ~ " as varchar), '^\\s*[0-9]'))" -%}
+            {%- set invalid = invalid ~ " or (" ~ name ~ " = date '1970-01-01' and not "
+                ~ matches_regex("cast(" ~ raw ~ " as varchar)", "^\\s*[0-9]") ~ ")" -%}
         {%- endif -%}
         {%- do checks.append((invalid, name ~ " is not a valid " ~ column.data_type)) -%}
         {%- if column.data_type == "double" -%}
             {#- NaN and the infinities are valid doubles ('nan', 'Infinity', '-inf', '1e400' in any case, or a
                 Parquet double): no sum, comparison or rounding of money means anything with them. -#}
-            {%- do checks.append(("not isfinite(" ~ name ~ ")", name ~ " is not a finite number")) -%}
+            {%- do checks.append(("not " ~ is_finite(name), name ~ " is not a finite number")) -%}
         {%- elif column.data_type == "date" -%}
             {%- do checks.append((
                 name ~ " not between date '" ~ dates[0] ~ "' and date '" ~ dates[1] ~ "'",
@@ -45,7 +45,7 @@
         {%- endif -%}
         {%- if column.data_type in limits -%}
             {%- do checks.append((
-                name ~ " >= " ~ limits[column.data_type] ~ " and isfinite(" ~ name ~ ")",
+                name ~ " >= " ~ limits[column.data_type] ~ " and " ~ is_finite(name),
                 name ~ " is too large (" ~ "{:,}".format(limits[column.data_type]) ~ " or more)"
             )) -%}
         {%- endif -%}

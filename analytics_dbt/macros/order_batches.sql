@@ -224,3 +224,38 @@
     ) as changed_rows
     {%- endif %}
 {%- endmacro %}
+
+
+{% macro check_batch_file(file, src, problems) -%}
+    {#- The checks register_raw_files makes of a single landing file, for one batch file (DuckDB): appends
+        what is wrong with it to `problems`, naming the file. -#}
+    {%- set size = run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0] -%}
+    {%- if size == 0 -%}
+        {%- do problems.append(file ~ " is empty (0 bytes)") -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set reader = raw_file_reader(file) | trim -%}
+    {%- set found_columns = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
+    {%- set expected = src.columns.keys() | list -%}
+    {%- set missing = expected | reject('in', found_columns) | list -%}
+    {%- if missing -%}
+        {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
+            ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
+    {%- elif run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] == 0 -%}
+        {%- do problems.append(file ~ " has no rows") -%}
+    {%- elif found_columns | reject('in', expected) | list -%}
+        {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: "
+            ~ found_columns | reject('in', expected) | join(", "), info=true) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro raw_line_batch() -%}
+    {#- The batch a raw order line came in: on DuckDB the view raw.orders names its file; PostgreSQL's raw
+        loader loads one orders file, without batches yet (incremental builds are DuckDB's for now). -#}
+    {{ return(adapter.dispatch('raw_line_batch')()) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_line_batch() %}batch{% endmacro %}
+
+{% macro default__raw_line_batch() %}cast('orders' as varchar){% endmacro %}

@@ -32,100 +32,157 @@
 
 
 {% macro register_raw_files() %}
-    {#- Run by on-run-start. Checks every raw source file and (re)creates raw.<table> as a view on it
-        that exposes exactly the contract columns. Values stay as the file holds them (CSV as text):
-        staging casts them and quarantines what does not cast. All problems fail the run in one message.
-        A source with meta `batched: true` (orders) may also be a folder raw/<table>/ of batch files: the
-        view has every batch, with the file's name in the column `batch` (order_batches.sql). -#}
+    {#- Run by on-run-start. Checks every raw source file and exposes it as raw.<table> with exactly the
+        contract columns. Values stay as the file holds them (CSV as text): staging casts them and
+        quarantines what does not cast. All problems fail the run in one message. The checks are the same
+        on both backends; what each knows of a file comes from raw_file_facts (DuckDB reads the files,
+        PostgreSQL what the raw loader recorded when it loaded them). -#}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set dir = raw_dir() -%}
     {%- set problems = [] -%}
-    {%- set views = [] -%}
-    {%- set state = [] -%}
+    {%- set usable = [] -%}
+    {%- set dirs = [] -%}
+    {#- On DuckDB, a source with meta `batched: true` (orders) may be a folder <table>/ of batch files; its
+        view adds the column `batch`, and the hook records which batches changed (order_batches.sql). -#}
+    {%- set batch_statements = [] -%}
     {%- for src in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') -%}
-        {%- set stem = dir ~ '/' ~ src.name -%}
-        {%- set batched = (src.meta or {}).get('batched', false) -%}
-        {%- set found = landing_files(stem) -%}
+        {%- set facts = raw_file_facts(src.name) -%}
+        {%- set stem = facts.stem -%}
+        {%- do dirs.append(stem.rsplit('/', 1)[0]) -%}
+        {%- set found = facts.found -%}
+        {%- set batched = (src.meta or {}).get('batched', false) and target.type == 'duckdb' -%}
         {%- set batches = batch_files(stem) if batched else [] -%}
         {%- if batches and found -%}
             {%- do problems.append(stem ~ "/ holds batch files and " ~ found | join(" and ")
                 ~ " exists too; keep either the folder of batches or the single file") -%}
         {%- elif batches -%}
-            {%- do state.append(start_order_batches(stem, batches)) -%}
+            {%- set status = start_order_batches(stem, batches) -%}
             {%- for file in changed_batch_files() -%}
-                {%- do check_raw_file(file, src, problems) -%}
+                {%- do check_batch_file(file, src, problems) -%}
             {%- endfor -%}
-            {%- do views.append("create or replace view raw." ~ src.name ~ " as " ~ batches_reader(batches, src.columns.keys() | list)) -%}
+            {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
+                ~ batches_reader(batches, src.columns.keys() | list)) -%}
+            {%- do batch_statements.append(status) -%}
+        {%- elif facts.not_loaded -%}
+            {%- do problems.append(facts.not_loaded) -%}
         {%- elif found | length == 0 -%}
             {%- do problems.append(stem ~ ".parquet (or .csv) is missing: the source system has not delivered "
                 ~ src.name ~ " (for sample data run `make data`)") -%}
         {%- elif found | length > 1 -%}
             {%- do problems.append(stem ~ ": both " ~ found | join(" and ") ~ " exist; keep exactly one") -%}
-        {%- elif batched -%}
-            {%- do state.append(start_order_batches(stem, found)) -%}
-            {%- if check_raw_file(found[0], src, problems) -%}
-                {%- do views.append("create or replace view raw." ~ src.name ~ " as " ~ batches_reader(found, src.columns.keys() | list)) -%}
-            {%- endif -%}
         {%- else -%}
-            {%- set reader = check_raw_file(found[0], src, problems) -%}
-            {%- if reader -%}
-                {%- do views.append("create or replace view raw." ~ src.name ~ " as select "
-                    ~ src.columns.keys() | list | join(", ") ~ " from " ~ reader) -%}
+            {%- set file = found[0] -%}
+            {%- if facts.size == 0 -%}
+                {%- do problems.append(file ~ " is empty (0 bytes)") -%}
+            {%- else -%}
+                {%- set found_columns = facts.columns -%}
+                {%- set expected = src.columns.keys() | list -%}
+                {%- set missing = expected | reject('in', found_columns) | list -%}
+                {%- set extra = found_columns | reject('in', expected) | list -%}
+                {%- if missing -%}
+                    {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
+                        ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
+                {%- elif not facts.has_rows -%}
+                    {%- do problems.append(file ~ " has no rows") -%}
+                {%- else -%}
+                    {%- if extra -%}
+                        {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: " ~ extra | join(", "), info=true) }}
+                    {%- endif -%}
+                    {%- if batched -%}
+                        {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
+                            ~ batches_reader(found, expected)) -%}
+                        {%- do batch_statements.append(start_order_batches(stem, found)) -%}
+                    {%- else -%}
+                        {%- do usable.append((src.name, expected, facts)) -%}
+                    {%- endif -%}
+                {%- endif -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if problems -%}
-        {{ exceptions.raise_compiler_error("Raw landing files in " ~ dir ~ " are not usable:\n  - "
+        {{ exceptions.raise_compiler_error("Raw landing files in " ~ dirs | unique | join(", ") ~ " are not usable:\n  - "
             ~ problems | join("\n  - ")
-            ~ "\nEach table needs exactly one non-empty <table>.parquet or <table>.csv (orders: or a folder orders/ "
-            ~ "of such batch files) with the columns of models/staging/_raw__sources.yml.") }}
+            ~ "\nEach table needs exactly one non-empty <table>.parquet or <table>.csv (orders: or a folder "
+            ~ "orders/ of such batch files) with the columns of models/staging/_raw__sources.yml.") }}
     {%- endif -%}
-    create schema if not exists raw;
-    {{ (views + state) | join(";\n") }}
+    {{ expose_raw_files(usable) }}
+    {%- for statement in batch_statements %}
+    {{ statement }};
+    {%- endfor %}
 {% endmacro %}
 
 
-{% macro landing_files(stem) -%}
-    {#- The files <stem>.parquet and <stem>.csv that exist, sorted. -#}
-    {{- return(run_query(
+{% macro raw_file_facts(table_name) -%}
+    {#- What the checks need to know of the landing file of one table: {stem: <raw dir>/<table>, found:
+        [files], size: bytes, columns: [names], has_rows, reader}; size, columns and has_rows of the one
+        file found, when exactly one is. -#}
+    {{ return(adapter.dispatch('raw_file_facts')(table_name)) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_file_facts(table_name) -%}
+    {%- set stem = raw_dir() ~ '/' ~ table_name -%}
+    {%- set facts = {"stem": stem, "not_loaded": none} -%}
+    {%- set found = run_query(
         "select file from glob(" ~ sql_string(stem ~ '.parquet') ~ ") union all "
         ~ "select file from glob(" ~ sql_string(stem ~ '.csv') ~ ") order by file"
-    ).columns[0].values() | list) -}}
+    ).columns[0].values() | list -%}
+    {%- do facts.update({"found": found}) -%}
+    {%- if found | length == 1 -%}
+        {%- set file = found[0] -%}
+        {%- do facts.update({"size": run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0]}) -%}
+        {%- if facts.size > 0 -%}
+            {%- set reader = raw_file_reader(file) -%}
+            {%- do facts.update({
+                "reader": reader,
+                "columns": run_query("describe select * from " ~ reader).columns[0].values() | list,
+                "has_rows": run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0,
+            }) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(facts) }}
 {%- endmacro %}
 
-
-{% macro reader_of(file) -%}
-    {%- if file.endswith('.csv') -%}
-        {{- return("read_csv(" ~ sql_string(file) ~ ", header = true, all_varchar = true)") -}}
+{% macro postgres__raw_file_facts(table_name) -%}
+    {#- Recorded by the raw loader (analytics_location/raw_load.py) in raw.landing_files, one row per table,
+        in the transaction that loaded raw.<table>. -#}
+    {%- set facts = {"stem": env_var('WAREHOUSE_DIR', 'warehouse') ~ '/raw/' ~ table_name, "found": [], "not_loaded": none} -%}
+    {%- set recorded = adapter.get_relation(database=target.database, schema='raw', identifier='landing_files') -%}
+    {%- set rows = [] if recorded is none else run_query(
+        "select stem, to_json(files)::text, size_bytes, to_json(columns)::text, has_rows from raw.landing_files where table_name = "
+        ~ sql_string(table_name)).rows -%}
+    {%- if rows | length == 0 -%}
+        {%- do facts.update({"not_loaded": "raw." ~ table_name ~ " has never been loaded into PostgreSQL: run `make load-raw` "
+            ~ "(it loads $WAREHOUSE_DIR/raw; in Dagster, materialize raw_" ~ table_name ~ ")"}) -%}
     {%- else -%}
-        {{- return("read_parquet(" ~ sql_string(file) ~ ")") -}}
+        {%- set row = rows[0] -%}
+        {%- do facts.update({"stem": row[0], "found": fromjson(row[1]), "size": row[2],
+            "columns": fromjson(row[3] or "[]"), "has_rows": row[4]}) -%}
+    {%- endif -%}
+    {{ return(facts) }}
+{%- endmacro %}
+
+
+{% macro raw_file_reader(file) -%}
+    {#- DuckDB's reading of a landing file: the raw loader reads files for PostgreSQL with the same. -#}
+    {%- if file.endswith('.csv') -%}
+        {{- "read_csv(" ~ sql_string(file) ~ ", header = true, all_varchar = true)" -}}
+    {%- else -%}
+        {{- "read_parquet(" ~ sql_string(file) ~ ")" -}}
     {%- endif -%}
 {%- endmacro %}
 
 
-{% macro check_raw_file(file, src, problems) -%}
-    {#- Appends what is wrong with one landing file to `problems`; returns its reader, or '' when it is
-        not usable: empty, without rows, or lacking a contract column. -#}
-    {%- set size = run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0] -%}
-    {%- if size == 0 -%}
-        {%- do problems.append(file ~ " is empty (0 bytes)") -%}
-        {{- return('') -}}
-    {%- endif -%}
-    {%- set reader = reader_of(file) -%}
-    {%- set found_columns = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
-    {%- set expected = src.columns.keys() | list -%}
-    {%- set missing = expected | reject('in', found_columns) | list -%}
-    {%- set extra = found_columns | reject('in', expected) | list -%}
-    {%- if missing -%}
-        {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
-            ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
-        {{- return('') -}}
-    {%- elif run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] == 0 -%}
-        {%- do problems.append(file ~ " has no rows") -%}
-        {{- return('') -}}
-    {%- endif -%}
-    {%- if extra -%}
-        {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: " ~ extra | join(", "), info=true) }}
-    {%- endif -%}
-    {{- return(reader) -}}
+{% macro expose_raw_files(usable) -%}
+    {{ return(adapter.dispatch('expose_raw_files')(usable)) }}
+{%- endmacro %}
+
+{% macro duckdb__expose_raw_files(usable) -%}
+    {#- raw.<table> as a view on its file, so every build reads the file as it is now. -#}
+    create schema if not exists raw;
+    {%- for table_name, columns, facts in usable %}
+    create or replace view raw.{{ table_name }} as select {{ columns | join(", ") }} from {{ facts.reader }};
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro postgres__expose_raw_files(usable) -%}
+    {#- The loader has already made raw.<table>, with every column of its file as text. -#}
 {%- endmacro %}

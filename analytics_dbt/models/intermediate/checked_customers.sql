@@ -12,7 +12,17 @@ typed as (
 ),
 
 normalised as (
-    select * replace (lower(trim(tier)) as tier)
+    select
+        customer_id,
+        name,
+        email,
+        signup_date,
+        lower(trim(tier)) as tier,
+        raw_customer_id,
+        raw_name,
+        raw_email,
+        raw_signup_date,
+        raw_tier
     from typed
 ),
 
@@ -40,7 +50,7 @@ numbered as (
 
 verdicts as (
     select
-        * exclude (problems, copy_number),
+        *,
         case
             when problems is not null then problems
             when copy_number > 1 then 'duplicate customer_id: another row with this customer_id was kept'

@@ -118,21 +118,41 @@ contested_lines as (
 ),
 
 -- Step 3: each contested order's customer and date, voted by its distinct lines.
+order_header_votes as (
+    select
+        order_id,
+        customer_id,
+        order_date,
+        row_number() over (partition by order_id order by count(*) desc, min(product_id)) as vote_rank
+    from contested_lines
+    where copy_number = 1
+    group by order_id, customer_id, order_date
+),
+
 order_headers as (
     select
         order_id as header_order_id,
         customer_id as order_customer_id,
         order_date as order_order_date
-    from contested_lines
-    where copy_number = 1
-    group by order_id, customer_id, order_date
-    qualify row_number() over (partition by order_id order by count(*) desc, min(product_id)) = 1
+    from order_header_votes
+    where vote_rank = 1
 ),
 
 contested_verdicts as (
     select
-        -- sqlfluff takes the names in exclude (...) for unqualified column references.
-        contested_lines.* exclude (contested_order_id, problems, copy_number),  -- noqa: RF02
+        contested_lines.order_id,
+        contested_lines.customer_id,
+        contested_lines.product_id,
+        contested_lines.quantity,
+        contested_lines.price,
+        contested_lines.order_date,
+        contested_lines.raw_order_id,
+        contested_lines.raw_customer_id,
+        contested_lines.raw_product_id,
+        contested_lines.raw_quantity,
+        contested_lines.raw_price,
+        contested_lines.raw_order_date,
+        contested_lines.batch,
         case
             when contested_lines.copy_number > 1
                 then 'duplicate order line: another row with this order_id and product_id was kept'
@@ -149,7 +169,19 @@ contested_verdicts as (
 
 verdicts as (
     select
-        * exclude (contested_order_id, problems),
+        order_id,
+        customer_id,
+        product_id,
+        quantity,
+        price,
+        order_date,
+        raw_order_id,
+        raw_customer_id,
+        raw_product_id,
+        raw_quantity,
+        raw_price,
+        raw_order_date,
+        batch,
         problems as reason
     from line_checks
     where problems is not null or contested_order_id is null

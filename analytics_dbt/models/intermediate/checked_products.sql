@@ -37,7 +37,7 @@ numbered as (
 
 verdicts as (
     select
-        * exclude (problems, copy_number),
+        *,
         case
             when problems is not null then problems
             when copy_number > 1 then 'duplicate product_id: another row with this product_id was kept'

@@ -20,7 +20,7 @@ source as (
 
 typed as (
     select
-        batch,
+        {{ raw_line_batch() }} as batch,
         {{ typed_raw_columns('orders') }}
     from source
 )

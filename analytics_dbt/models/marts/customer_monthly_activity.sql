@@ -29,6 +29,6 @@ select
     customer_id,
     cast(date_trunc('month', order_date) as date) as month,
     count(*) as orders,
-    cast(sum(order_value) as double) as revenue
+    cast(sum(order_value) as double precision) as revenue
 from orders
-group by all
+group by customer_id, month

@@ -46,8 +46,12 @@ select
     customers.name,
     customers.tier,
     coalesce(order_totals.total_orders, 0) as total_orders,
-    cast(coalesce(order_totals.total_spent, 0) as double) as total_spent,
-    cast(round(order_totals.total_spent / order_totals.total_orders, 2) as double) as avg_order_value,
+    cast(coalesce(order_totals.total_spent, 0) as double precision) as total_spent,
+    -- Divided in doubles and rounded as DuckDB rounds a double, on both backends: PostgreSQL would divide
+    -- the DECIMAL exactly and round 95.845 up, where the double 95.84499.. rounds down.
+    {{ round_half_away(
+        "cast(order_totals.total_spent as double precision) / order_totals.total_orders", 2
+    ) }} as avg_order_value,
     order_totals.first_order,
     order_totals.last_order
 from customers

@@ -20,6 +20,6 @@ select
     cast(date_trunc('month', order_date) as date) as month,
     count(*) as orders,
     cast(sum(quantity) as bigint) as units_sold,
-    cast(sum(amount) as double) as revenue
+    cast(sum(amount) as double precision) as revenue
 from order_lines
-group by all
+group by product_id, month

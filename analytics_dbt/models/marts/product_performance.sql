@@ -35,14 +35,14 @@ totals as (
         products.*,
         coalesce(sales.orders, 0) as orders,
         cast(coalesce(sales.units_sold, 0) as bigint) as units_sold,
-        coalesce(sales.revenue, 0) as revenue,
+        cast(coalesce(sales.revenue, 0) as double precision) as revenue,
         coalesce(sales.units_sold, 0) * products.cost as total_cost
     from products
     left join sales on products.product_id = sales.product_id
 )
 
 -- Revenue is an exact sum of cents; cost figures are rounded to cents last, so that profit and margin
--- come from the unrounded cost.
+-- come from the unrounded cost. Doubles throughout, rounded as DuckDB rounds them on both backends.
 select
     product_id,
     product,
@@ -52,8 +52,8 @@ select
     retail_price,
     orders,
     units_sold,
-    cast(revenue as double) as revenue,
-    round(total_cost, 2) as total_cost,
-    round(revenue - total_cost, 2) as profit,
-    round((revenue - total_cost) / nullif(revenue, 0) * 100, 2) as profit_margin
+    revenue,
+    {{ round_half_away("total_cost", 2) }} as total_cost,
+    {{ round_half_away("revenue - total_cost", 2) }} as profit,
+    {{ round_half_away("(revenue - total_cost) / nullif(revenue, 0) * 100", 2) }} as profit_margin
 from totals

@@ -13,14 +13,24 @@ with counts as (
         count(reason) as rejected_rows
     from {{ checked }}
     {% if group_by %}group by {{ group_by }}{% endif %}
+),
+
+-- As a decimal: PostgreSQL divides two integers into an integer (0 for any share below 1).
+shares as (
+    select
+        {% if group_by %}{{ group_by }},{% endif %}
+        raw_rows,
+        rejected_rows,
+        cast(rejected_rows as decimal(38, 0)) / nullif(raw_rows, 0) as rejected_share
+    from counts
 )
 
 select
     {% if group_by %}{{ group_by }},{% endif %}
     raw_rows,
     rejected_rows,
-    round(rejected_rows / raw_rows, 4) as rejected_share,
+    round(rejected_share, 4) as rejected_share,
     {{ max_share }} as max_share
-from counts
-where raw_rows > 0 and rejected_rows / raw_rows > {{ max_share }}
+from shares
+where rejected_share > {{ max_share }}
 {% endtest %}
