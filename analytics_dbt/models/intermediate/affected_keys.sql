@@ -14,11 +14,11 @@ affected_orders as (
 
 lines as (
     select
-        customer_id,
-        product_id,
-        order_date
+        checked.customer_id,
+        checked.product_id,
+        checked.order_date
     from checked
-    where order_id in (select order_id from affected_orders)
+    where checked.order_id in (select affected_orders.order_id from affected_orders)
     {% if incremental_mode() -%}
         union all
         select

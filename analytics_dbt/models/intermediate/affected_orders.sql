@@ -8,11 +8,11 @@ order_lines as (
     select * from {{ ref('typed_orders') }}
 ),
 
-staged_customers as (
+staged_customers as (  -- noqa: ST03
     select customer_id from {{ ref('stg_customers') }}
 ),
 
-staged_products as (
+staged_products as (  -- noqa: ST03
     select product_id from {{ ref('stg_products') }}
 )
 
@@ -53,6 +53,6 @@ where
         or product_id in (select product_id from products_changed)
     )
 {% else %}
-select order_id from order_lines
-where false
+    select order_id from order_lines
+    where false
 {% endif %}

@@ -27,7 +27,7 @@ order_lines as (
     select * from {{ ref('typed_orders') }}
 ),
 
-affected_orders as (
+affected_orders as (  -- noqa: ST03
     select order_id as affected_order_id from {{ ref('affected_orders') }}
 ),
 
@@ -42,16 +42,24 @@ staged_products as (
 -- The values as received: typed_orders keeps them where their text differs from the cast value's.
 typed as (
     select
-        {%- for column in raw_columns('orders') %}
-        {{ column.name }},
-        coalesce(raw_{{ column.name }}, cast({{ column.name }} as varchar)) as raw_{{ column.name }},
-        {%- endfor %}
+        order_id,
+        customer_id,
+        product_id,
+        quantity,
+        price,
+        order_date,
+        coalesce(raw_order_id, cast(order_id as varchar)) as raw_order_id,
+        coalesce(raw_customer_id, cast(customer_id as varchar)) as raw_customer_id,
+        coalesce(raw_product_id, cast(product_id as varchar)) as raw_product_id,
+        coalesce(raw_quantity, cast(quantity as varchar)) as raw_quantity,
+        coalesce(raw_price, cast(price as varchar)) as raw_price,
+        coalesce(raw_order_date, cast(order_date as varchar)) as raw_order_date,
         batch
     from order_lines
     {% if incremental_build() -%}
-        where
-            order_id in (select affected_order_id from affected_orders)
-            or (order_id is null and batch in ({{ changed_batch_names() }}))
+    where
+        order_id in (select affected_order_id from affected_orders)
+        or (order_id is null and batch in ({{ changed_batch_names() }}))
     {%- endif %}
 ),
 

@@ -27,13 +27,16 @@ typed as (
 
 select
     batch,
-    {%- for column in raw_columns('orders') %}
-    {{ column.name }},
-    {%- endfor %}
-    {%- for column in raw_columns('orders') %}
-    case
-        when cast(raw_{{ column.name }} as varchar) is distinct from cast({{ column.name }} as varchar)
-            then cast(raw_{{ column.name }} as varchar)
-    end as raw_{{ column.name }}{{ "," if not loop.last }}
-    {%- endfor %}
+    order_id,
+    customer_id,
+    product_id,
+    quantity,
+    price,
+    order_date,
+    nullif(cast(raw_order_id as varchar), cast(order_id as varchar)) as raw_order_id,
+    nullif(cast(raw_customer_id as varchar), cast(customer_id as varchar)) as raw_customer_id,
+    nullif(cast(raw_product_id as varchar), cast(product_id as varchar)) as raw_product_id,
+    nullif(cast(raw_quantity as varchar), cast(quantity as varchar)) as raw_quantity,
+    nullif(cast(raw_price as varchar), cast(price as varchar)) as raw_price,
+    nullif(cast(raw_order_date as varchar), cast(order_date as varchar)) as raw_order_date
 from typed

@@ -7,7 +7,10 @@
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the customers of the affected orders and those whose name or tier
 -- changed (rebuilt_keys); the pre-hook first deletes their rows.
-{% set rebuilt = rebuilt_keys('customer_id', ref('affected_keys'), ref('stg_customers'), ['customer_id', 'name', 'tier']) if incremental_build() else none %}
+{% set rebuilt = rebuilt_keys(
+    'customer_id', ref('affected_keys'), ref('stg_customers'),
+    ['customer_id', 'name', 'tier'],
+) if incremental_build() else none %}
 with customers as (
     select * from {{ ref('stg_customers') }}
     {% if rebuilt %}where customer_id in ({{ rebuilt }}){% endif %}

@@ -7,7 +7,10 @@
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the products of the affected orders and those whose catalogue row
 -- changed (rebuilt_keys); the pre-hook first deletes their rows.
-{% set rebuilt = rebuilt_keys('product_id', ref('affected_keys'), ref('stg_products'), ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price']) if incremental_build() else none %}
+{% set rebuilt = rebuilt_keys(
+    'product_id', ref('affected_keys'), ref('stg_products'),
+    ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price'],
+) if incremental_build() else none %}
 with products as (
     select * from {{ ref('stg_products') }}
     {% if rebuilt %}where product_id in ({{ rebuilt }}){% endif %}
