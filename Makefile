@@ -47,6 +47,12 @@ setup: $(VENV)/.synced $(LOCATION_VENVS) $(MANIFEST)
 data: setup
 	$(BIN)/python -m datagen --if-empty
 
+## make load-raw: with WAREHOUSE_BACKEND=postgres, the landing files of $WAREHOUSE_DIR/raw into schema raw of the
+## server of ANALYTICS_PG_URL, each table swapped in whole; then `dbt build` builds there (README: PostgreSQL).
+.PHONY: load-raw
+load-raw: setup
+	$(BIN)/python -m analytics_location.raw_load
+
 ## make demo: set up, make sample data if there is none, run the main job (raw -> dbt -> ML, through
 ## Dagster), print the results and where they are.
 demo: setup

@@ -7,9 +7,23 @@ from analytics_location.dbt_models import analytics_dbt_models
 from analytics_location.project import DBT_EXECUTABLE, analytics_dbt_project
 from analytics_location.raw_files import raw_files, raw_files_sensor
 from analytics_location.schedules import daily_marts_schedule
+from warehouse_paths import ANALYTICS_PG_URL_ENV, warehouse_backend
+
+
+def raw_assets_and_resources(backend: str) -> tuple[dg.AssetsDefinition, dict]:
+    """The raw_* assets: on DuckDB the landing files, observed (dbt reads them); on PostgreSQL the raw
+    tables the loader makes from them."""
+    if backend == "postgres":
+        from analytics_location.raw_tables import RawLoader, raw_tables
+
+        return raw_tables, {"raw_loader": RawLoader(pg_url=dg.EnvVar(ANALYTICS_PG_URL_ENV))}
+    return raw_files, {}
+
+
+raw_assets, raw_resources = raw_assets_and_resources(warehouse_backend())
 
 defs = dg.Definitions(
-    assets=[raw_files, analytics_dbt_models],
+    assets=[raw_assets, analytics_dbt_models],
     schedules=[daily_marts_schedule],
     sensors=[
         raw_files_sensor,
@@ -20,5 +34,8 @@ defs = dg.Definitions(
             default_status=dg.DefaultSensorStatus.RUNNING,
         ),
     ],
-    resources={"dbt": DbtCliResource(project_dir=analytics_dbt_project, dbt_executable=DBT_EXECUTABLE)},
+    resources={
+        "dbt": DbtCliResource(project_dir=analytics_dbt_project, dbt_executable=DBT_EXECUTABLE),
+        **raw_resources,
+    },
 )

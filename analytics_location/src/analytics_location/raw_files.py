@@ -24,7 +24,7 @@ import dagster as dg
 
 from analytics_location.project import analytics_dbt_project
 from analytics_location.translator import AnalyticsTranslator
-from warehouse_paths import raw_dir
+from warehouse_paths import raw_dir, warehouse_backend
 
 RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose tables are landing files
 FORMATS = ("parquet", "csv")
@@ -164,12 +164,15 @@ def raw_files(context: dg.AssetExecutionContext):
 
 
 @dg.sensor(
+    target=dg.AssetSelection.assets(*RAW_TABLES),
     minimum_interval_seconds=OBSERVE_EVERY_SECONDS,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
-    """Records an observation of every landing file (order batch, or snapshot) that is new, re-delivered or
-    removed since the last tick (all of them at first), without launching a run."""
+    """On DuckDB, records an observation of every landing file (order batch, or snapshot) that is new,
+    re-delivered or removed since the last tick (all of them at first), without launching a run. On
+    PostgreSQL the raw_* assets are tables the raw loader makes (raw_tables.py): it requests a run that
+    loads the tables whose files changed."""
     seen = json.loads(context.cursor) if context.cursor else {}
     now = {key.to_user_string(): batch_fingerprints(table) for key, table in RAW_TABLES.items()}
     events = []
@@ -181,4 +184,8 @@ def raw_files_sensor(context: dg.SensorEvaluationContext):
         events += changed_batch_observations(key, table, previous, now[name])
     if not events:
         return dg.SkipReason("no landing file changed")
+    if warehouse_backend() == "postgres":
+        changed = sorted({event.asset_key for event in events}, key=lambda key: key.to_user_string())
+        run = dg.RunRequest(asset_selection=changed, tags={"trigger": "raw_file_changed"})
+        return dg.SensorResult(run_requests=[run], cursor=json.dumps(now))
     return dg.SensorResult(asset_events=events, cursor=json.dumps(now))
