@@ -252,10 +252,14 @@
 
 {% macro raw_line_batch() -%}
     {#- The batch a raw order line came in: on DuckDB the view raw.orders names its file; PostgreSQL's raw
-        loader loads one orders file, without batches yet (incremental builds are DuckDB's for now). -#}
+        loader loads one orders file (raw.landing_files records it), without batches yet (incremental
+        builds are DuckDB's for now). -#}
     {{ return(adapter.dispatch('raw_line_batch')()) }}
 {%- endmacro %}
 
 {% macro duckdb__raw_line_batch() %}batch{% endmacro %}
 
-{% macro default__raw_line_batch() %}cast('orders' as varchar){% endmacro %}
+{% macro default__raw_line_batch() -%}
+    {#- The one file the raw loader loaded, by name, as DuckDB names a single orders file's batch. -#}
+    (select regexp_replace(files[1], '^.*/', '') from raw.landing_files where table_name = 'orders')
+{%- endmacro %}
