@@ -16,7 +16,6 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
     pre_hook="{{ delete_rebuilt_rows(
         'order_id in (select order_id from ' ~ ref('affected_orders') ~ ') or (order_id is null and batch in (select batch from '
         ~ state_table('changed_batches') ~ '))') }}",

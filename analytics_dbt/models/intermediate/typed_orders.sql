@@ -1,7 +1,6 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    on_schema_change='fail',
     pre_hook="{{ delete_rebuilt_rows('batch in (select batch from ' ~ state_table('changed_batches') ~ ')') }}",
 ) }}
 -- Every raw order line of every batch, cast to the contract types, with the batch (file) it came in.
