@@ -1,6 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_rebuilt_rows('customer_id in (' ~ rebuilt_keys('customer_id', ref('affected_keys'), ref('stg_customers'), ['customer_id', 'name', 'tier']) ~ ')') }}",
 ) }}
 -- depends_on: {{ ref('affected_keys') }}

@@ -1,6 +1,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_rebuilt_rows('product_id in (' ~ rebuilt_keys('product_id', ref('affected_keys'), ref('stg_products'), ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price']) ~ ')') }}",
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
