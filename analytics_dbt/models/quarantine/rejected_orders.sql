@@ -2,7 +2,7 @@
 -- batch file they came in.
 select
     {{ rejected_columns('orders') }}
-    reason,
-    batch
+    batch,
+    reason
 from {{ ref('checked_orders') }}
 where reason is not null
