@@ -5,6 +5,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from datagen.batches import append_batch, landed_batches, split_into_batches
 from datagen.generate import FORMATS, Sizes, generate
 from warehouse_paths import raw_dir
 
@@ -34,6 +35,19 @@ def main(argv: list[str] | None = None) -> int:
         help="last day of the data (default: %(default)s)",
     )
     parser.add_argument("--years", type=int, default=3, help="years of history (default: %(default)s)")
+    parser.add_argument(
+        "--batches",
+        type=int,
+        help="write orders as this many daily batch files raw/orders/<day>.<format> (late rows and a few "
+        "lines resent across batches included) instead of one orders file",
+    )
+    parser.add_argument(
+        "--append-batch",
+        type=int,
+        metavar="M",
+        help="add one batch of M order lines to an existing raw/orders/ folder, continuing its history "
+        "(new customers included, in a rewritten customers snapshot); generates nothing else",
+    )
     parser.add_argument("--out", type=Path, default=None, help="directory (default: $WAREHOUSE_DIR/raw)")
     parser.add_argument(
         "--if-empty",
@@ -43,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     out = args.out or raw_dir()
+    if args.append_batch is not None:
+        path = append_batch(out, args.append_batch, args.seed)
+        print(f"appended batch {path} ({args.append_batch:,} order lines)", file=sys.stderr)
+        return 0
     existing = sorted(p.name for fmt in FORMATS for p in out.glob(f"*.{fmt}")) if out.is_dir() else []
     if args.if_empty and existing:
         print(f"raw files already in {out} ({', '.join(existing)}): not generating", file=sys.stderr)
@@ -63,9 +81,17 @@ def main(argv: list[str] | None = None) -> int:
         years=args.years,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
     )
+    if args.batches:
+        files = split_into_batches(out, args.batches, args.seed, args.format)
+        summary.files["orders"] = files[0].parent
+    else:  # one orders file: batches of an earlier run would make the landing ambiguous
+        for stale in landed_batches(out):
+            stale.unlink()
     for table, path in summary.files.items():
         broken = sum(summary.broken[table].values())
         orders = f" ({summary.distinct_orders:,} orders)" if table == "orders" else ""
+        if table == "orders" and args.batches:
+            orders += f", in {args.batches:,} daily batch files"
         print(f"  {path}: {summary.rows[table]:,} rows{orders}, {broken:,} broken on purpose", file=sys.stderr)
     print(f"done in {summary.seconds:.1f} s", file=sys.stderr)
     return 0

@@ -17,6 +17,7 @@ SLOW_MODULES = {
     "test_end_to_end.py",
     "test_cannot_train.py",
     "test_serve.py",
+    "test_batch_automation.py",
     "test_dagster_on_postgres.py",
 }
 

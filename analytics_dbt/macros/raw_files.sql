@@ -41,12 +41,28 @@
     {%- set problems = [] -%}
     {%- set usable = [] -%}
     {%- set dirs = [] -%}
+    {#- On DuckDB, a source with meta `batched: true` (orders) may be a folder <table>/ of batch files; its
+        view adds the column `batch`, and the hook records which batches changed (order_batches.sql). -#}
+    {%- set batch_statements = [] -%}
     {%- for src in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') -%}
         {%- set facts = raw_file_facts(src.name) -%}
         {%- set stem = facts.stem -%}
         {%- do dirs.append(stem.rsplit('/', 1)[0]) -%}
         {%- set found = facts.found -%}
-        {%- if facts.not_loaded -%}
+        {%- set batched = (src.meta or {}).get('batched', false) and target.type == 'duckdb' -%}
+        {%- set batches = batch_files(stem) if batched else [] -%}
+        {%- if batches and found -%}
+            {%- do problems.append(stem ~ "/ holds batch files and " ~ found | join(" and ")
+                ~ " exists too; keep either the folder of batches or the single file") -%}
+        {%- elif batches -%}
+            {%- set status = start_order_batches(stem, batches) -%}
+            {%- for file in changed_batch_files() -%}
+                {%- do check_batch_file(file, src, problems) -%}
+            {%- endfor -%}
+            {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
+                ~ batches_reader(batches, src.columns.keys() | list)) -%}
+            {%- do batch_statements.append(status) -%}
+        {%- elif facts.not_loaded -%}
             {%- do problems.append(facts.not_loaded) -%}
         {%- elif found | length == 0 -%}
             {%- do problems.append(stem ~ ".parquet (or .csv) is missing: the source system has not delivered "
@@ -71,7 +87,13 @@
                     {%- if extra -%}
                         {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: " ~ extra | join(", "), info=true) }}
                     {%- endif -%}
-                    {%- do usable.append((src.name, expected, facts)) -%}
+                    {%- if batched -%}
+                        {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
+                            ~ batches_reader(found, expected)) -%}
+                        {%- do batch_statements.append(start_order_batches(stem, found)) -%}
+                    {%- else -%}
+                        {%- do usable.append((src.name, expected, facts)) -%}
+                    {%- endif -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endif -%}
@@ -79,10 +101,13 @@
     {%- if problems -%}
         {{ exceptions.raise_compiler_error("Raw landing files in " ~ dirs | unique | join(", ") ~ " are not usable:\n  - "
             ~ problems | join("\n  - ")
-            ~ "\nEach table needs exactly one non-empty <table>.parquet or <table>.csv with the columns of "
-            ~ "models/staging/_raw__sources.yml.") }}
+            ~ "\nEach table needs exactly one non-empty <table>.parquet or <table>.csv (orders: or a folder "
+            ~ "orders/ of such batch files) with the columns of models/staging/_raw__sources.yml.") }}
     {%- endif -%}
     {{ expose_raw_files(usable) }}
+    {%- for statement in batch_statements %}
+    {{ statement }};
+    {%- endfor %}
 {% endmacro %}
 
 

@@ -69,7 +69,9 @@ def test_every_model_key_is_its_name_without_schema_prefix():
 def test_lineage_runs_from_raw_files_through_staging_to_marts():
     graph = defs.resolve_asset_graph()
     assert all(graph.get(key).is_observable for key in RAW_KEYS)
-    assert dg.AssetKey("raw_orders") in graph.get(dg.AssetKey("checked_orders")).parent_keys
+    # Orders land in typed_orders (every batch's lines, typed), which checked_orders re-checks from.
+    assert dg.AssetKey("raw_orders") in graph.get(dg.AssetKey("typed_orders")).parent_keys
+    assert dg.AssetKey("typed_orders") in graph.get(dg.AssetKey("checked_orders")).parent_keys
     assert dg.AssetKey("stg_orders") in graph.get(dg.AssetKey("customer_order_summary")).parent_keys
 
 

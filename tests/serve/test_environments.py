@@ -16,7 +16,7 @@ INTERPRETERS = {e["python_module"]["location_name"]: e["python_module"] for e in
 
 # What each location must not have: the other team's stack, and the tooling's (the UI runs elsewhere).
 FOREIGN = {
-    "analytics": ["ml_location", "pandas", "sklearn", "skops", "pyarrow", "dagster_webserver"],
+    "analytics": ["ml_location", "pandas", "sklearn", "skops", "dagster_webserver"],
     "ml": ["analytics_location", "dbt", "dbt.adapters.duckdb", "dagster_dbt", "dagster_webserver"],
 }
 

@@ -5,14 +5,29 @@
 --      or product that is not staged (a customer rejected upstream takes its orders with it),
 --      quantity <= 0, price < 0;
 --   2. as a duplicate: another valid line has the same (order_id, product_id); the copy kept is the
---      first by order_date, customer_id, quantity, price;
+--      first by batch (file name), order_date, customer_id, quantity, price;
 --   3. when its customer_id or order_date differs from its order's. An order's customer and date are
 --      the pair most of its valid lines carry; on a tie, the pair of its line with the lowest product_id.
 -- Steps 2 and 3 only look at the lines of contested orders (few); every other line streams through.
+-- Lines come from every batch (typed_orders): the copy kept of a duplicate is the one of the earliest
+-- batch (by file name), and an order's customer and date are voted by its lines from all batches.
+-- Incremental: a build re-checks only the affected orders (all their lines), and the lines without an
+-- order_id of the changed batches; the pre-hook first deletes what they had.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_rebuilt_rows(
+        'order_id in (select order_id from ' ~ ref('affected_orders') ~ ') or (order_id is null and batch in (select batch from '
+        ~ state_table('changed_batches') ~ '))') }}",
+) }}
 with
 
-source as (
-    select * from {{ source('raw', 'orders') }}
+order_lines as (
+    select * from {{ ref('typed_orders') }}
+),
+
+affected_orders as (  -- noqa: ST03
+    select order_id as affected_order_id from {{ ref('affected_orders') }}
 ),
 
 staged_customers as (
@@ -23,9 +38,28 @@ staged_products as (
     select product_id as known_product_id from {{ ref('stg_products') }}
 ),
 
+-- The values as received: typed_orders keeps them where their text differs from the cast value's.
 typed as (
-    select {{ typed_raw_columns('orders') }}
-    from source
+    select
+        order_id,
+        customer_id,
+        product_id,
+        quantity,
+        price,
+        order_date,
+        coalesce(raw_order_id, cast(order_id as varchar)) as raw_order_id,
+        coalesce(raw_customer_id, cast(customer_id as varchar)) as raw_customer_id,
+        coalesce(raw_product_id, cast(product_id as varchar)) as raw_product_id,
+        coalesce(raw_quantity, cast(quantity as varchar)) as raw_quantity,
+        coalesce(raw_price, cast(price as varchar)) as raw_price,
+        coalesce(raw_order_date, cast(order_date as varchar)) as raw_order_date,
+        batch
+    from order_lines
+    {% if incremental_build() -%}
+    where
+        order_id in (select affected_order_id from affected_orders)
+        or (order_id is null and batch in ({{ changed_batch_names() }}))
+    {%- endif %}
 ),
 
 -- Contested orders (few): those with a product on more than one line, or whose lines disagree on
@@ -84,7 +118,7 @@ contested_lines as (
         *,
         row_number() over (
             partition by order_id, product_id
-            order by order_date, customer_id, quantity, price
+            order by batch, order_date, customer_id, quantity, price
         ) as copy_number
     from line_checks
     where problems is null and contested_order_id is not null
@@ -125,6 +159,7 @@ contested_verdicts as (
         contested_lines.raw_quantity,
         contested_lines.raw_price,
         contested_lines.raw_order_date,
+        contested_lines.batch,
         case
             when contested_lines.copy_number > 1
                 then 'duplicate order line: another row with this order_id and product_id was kept'
@@ -153,6 +188,7 @@ verdicts as (
         raw_quantity,
         raw_price,
         raw_order_date,
+        batch,
         problems as reason
     from line_checks
     where problems is not null or contested_order_id is null
@@ -165,6 +201,7 @@ verdicts as (
 -- The raw values (as received) are kept for rejected lines only, which quarantine shows: a staged
 -- line's raw values are its typed ones, and storing them twice doubles the table.
 select
+    batch,
     order_id,
     customer_id,
     product_id,

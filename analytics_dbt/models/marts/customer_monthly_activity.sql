@@ -1,5 +1,16 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rebuilt_rows('(customer_id, month) in (' ~ rebuilt_keys(['customer_id', 'month'], ref('affected_keys')) ~ ')') }}",
+) }}
+-- depends_on: {{ ref('affected_keys') }}
+-- Incremental: a build recomputes the (customer_id, month) pairs of the affected orders' lines, before
+-- and after the change (rebuilt_keys); the pre-hook first deletes their rows.
+{% set rebuilt = rebuilt_keys(['customer_id', 'month'], ref('affected_keys')) if incremental_build() else none %}
 with order_lines as (
     select * from {{ ref('stg_orders') }}
+    {% if rebuilt %}where (customer_id, cast(date_trunc('month', order_date) as date)) in ({{ rebuilt }}){% endif %}
 ),
 
 -- One row per order: its lines share the order's customer and date (checked_orders), and its value is

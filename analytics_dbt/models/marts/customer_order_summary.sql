@@ -1,9 +1,24 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ delete_rebuilt_rows('customer_id in (' ~ rebuilt_keys('customer_id', ref('affected_keys'), ref('stg_customers'), ['customer_id', 'name', 'tier']) ~ ')') }}",
+) }}
+-- depends_on: {{ ref('affected_keys') }}
+-- Incremental: a build recomputes the customers of the affected orders and those whose name or tier
+-- changed (rebuilt_keys); the pre-hook first deletes their rows.
+{% set rebuilt = rebuilt_keys(
+    'customer_id', ref('affected_keys'), ref('stg_customers'),
+    ['customer_id', 'name', 'tier'],
+) if incremental_build() else none %}
 with customers as (
     select * from {{ ref('stg_customers') }}
+    {% if rebuilt %}where customer_id in ({{ rebuilt }}){% endif %}
 ),
 
 order_lines as (
     select * from {{ ref('stg_orders') }}
+    {% if rebuilt %}where customer_id in ({{ rebuilt }}){% endif %}
 ),
 
 -- One row per order: its lines share the order's customer and date (checked_orders), and its value is

@@ -1,6 +1,8 @@
--- Raw orders rows that did not pass staging, exactly as received (as text), with the reason.
+-- Raw orders rows that did not pass staging, exactly as received (as text), with the reason and the
+-- batch file they came in.
 select
     {{ rejected_columns('orders') }}
+    batch,
     reason
 from {{ ref('checked_orders') }}
 where reason is not null

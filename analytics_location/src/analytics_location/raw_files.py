@@ -1,9 +1,19 @@
 """The raw landing files as observable external assets (raw_customers, raw_products, raw_orders).
 
-Dagster does not make these files: the source systems drop them in $WAREHOUSE_DIR/raw/. Each is observed
-by a fingerprint of the file (name, size, modification time), which becomes its data version, so a new
-drop is a new version and the dbt models downstream re-materialize by declarative automation. A sensor
-stats the files every 30 s and launches an observation run only when a fingerprint changed."""
+Dagster does not make these files: the source systems drop them in $WAREHOUSE_DIR/raw/. Orders arrive in
+daily batches, the files of raw/orders/ (or the single file raw/orders.parquet|csv, one batch); customers
+and products are whole snapshot files. Each file is fingerprinted by name, size and modification time (one
+stat: a replaced file is a new delivery; the dbt hook fingerprints batches the same way).
+
+The sensor `raw_files_sensor` stats the files every 30 s and records an observation itself (no run) for
+every batch or snapshot that is new, re-delivered or removed, with the batch's fingerprint as its data
+version and the batch's name, path, size and time as metadata: the raw_orders asset's page lists the
+batches as they arrived. A new data version on a raw asset is what triggers the dbt models downstream by
+declarative automation, so a new or re-delivered batch starts one incremental `dbt build`.
+
+Why observations and not dynamic partitions per batch: dbt's unit of work is one build over whatever
+changed, not a batch (an order's lines, its duplicates and the marts' keys span batches), and Dagster's
+eager automation handles an unpartitioned asset below partly-materialized partitions badly."""
 
 import hashlib
 import json
@@ -14,11 +24,15 @@ import dagster as dg
 
 from analytics_location.project import analytics_dbt_project
 from analytics_location.translator import AnalyticsTranslator
-from warehouse_paths import raw_dir
+from warehouse_paths import raw_dir, warehouse_backend
 
 RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose tables are landing files
 FORMATS = ("parquet", "csv")
 OBSERVE_EVERY_SECONDS = 30
+# Past this many changed batches in one tick (a first look at a long history), one observation stands for them.
+MAX_BATCH_OBSERVATIONS = 50
+# An AssetObservation takes its data version as this tag (what ObserveResult's data_version becomes).
+DATA_VERSION_TAG = "dagster/data_version"
 
 
 def raw_tables() -> dict[dg.AssetKey, str]:
@@ -33,39 +47,96 @@ def raw_tables() -> dict[dg.AssetKey, str]:
     }
 
 
-def landing_file(table: str) -> Path | None:
-    found = [path for fmt in FORMATS if (path := raw_dir() / f"{table}.{fmt}").exists()]
-    return found[0] if len(found) == 1 else None
+def landing_files(table: str) -> list[Path]:
+    """The files the table is delivered in: the batch files of raw/<table>/ or the one file
+    raw/<table>.parquet|csv. Empty when there is none, or more than one way (the dbt hook explains)."""
+    single = [path for fmt in FORMATS if (path := raw_dir() / f"{table}.{fmt}").exists()]
+    folder = raw_dir() / table
+    batches = sorted(p for fmt in FORMATS for p in folder.glob(f"*.{fmt}")) if folder.is_dir() else []
+    if batches and not single:
+        return batches
+    return single if len(single) == 1 and not batches else []
 
 
-def fingerprint(table: str) -> str:
-    """Changes whenever the landing file is replaced, rewritten or removed; cheap (one stat)."""
-    path = landing_file(table)
-    if path is None:
-        return "missing"
+def file_fingerprint(path: Path) -> str:
     stat = path.stat()
     return hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
 
 
+def batch_fingerprints(table: str) -> dict[str, str]:
+    """Batch (file name) -> fingerprint, for every file the table is delivered in."""
+    fingerprints = {}
+    for path in landing_files(table):
+        try:
+            fingerprints[path.name] = file_fingerprint(path)
+        except FileNotFoundError:  # replaced between the listing and the stat: seen at the next tick
+            continue
+    return fingerprints
+
+
+def fingerprint(table: str) -> str:
+    """The whole delivery's: changes whenever a batch is added, replaced or removed; cheap (one stat each)."""
+    batches = batch_fingerprints(table)
+    if not batches:
+        return "missing"
+    return hashlib.sha256(json.dumps(batches, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def observe(key: dg.AssetKey, table: str) -> dg.ObserveResult:
-    path = landing_file(table)
-    if path is None:
+    paths = landing_files(table)
+    if not paths:
         return dg.ObserveResult(
             asset_key=key,
             data_version=dg.DataVersion(fingerprint(table)),
-            metadata={"problem": f"no single {table}.parquet or {table}.csv in {raw_dir()}"},
+            metadata={
+                "problem": f"no single {table}.parquet or {table}.csv (or folder {table}/ of batches) in {raw_dir()}"
+            },
         )
-    stat = path.stat()
     return dg.ObserveResult(
         asset_key=key,
         data_version=dg.DataVersion(fingerprint(table)),
         metadata={
-            "path": dg.MetadataValue.path(str(path)),
-            "format": path.suffix.lstrip("."),
-            "size_bytes": stat.st_size,
-            "modified_at": dg.MetadataValue.timestamp(stat.st_mtime),
+            "path": dg.MetadataValue.path(str(paths[0] if len(paths) == 1 else paths[0].parent)),
+            "format": paths[-1].suffix.lstrip("."),
+            "batches": len(paths),
+            "latest_batch": paths[-1].name,
+            "size_bytes": sum(p.stat().st_size for p in paths),
+            "modified_at": dg.MetadataValue.timestamp(max(p.stat().st_mtime for p in paths)),
         },
     )
+
+
+def batch_observation(key: dg.AssetKey, table: str, batch: str, version: str, change: str) -> dg.AssetObservation:
+    """One batch (or snapshot file) new, re-delivered or removed, with its fingerprint as data version."""
+    path = next((p for p in landing_files(table) if p.name == batch), None)
+    metadata = {"batch": batch, "change": change}
+    if path is not None and path.exists():
+        stat = path.stat()
+        metadata |= {
+            "path": dg.MetadataValue.path(str(path)),
+            "size_bytes": stat.st_size,
+            "modified_at": dg.MetadataValue.timestamp(stat.st_mtime),
+        }
+    return dg.AssetObservation(asset_key=key, metadata=metadata, tags={DATA_VERSION_TAG: version})
+
+
+def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str], now: dict[str, str]) -> list:
+    changes = [
+        (batch, version, "new" if batch not in seen else "re-delivered")
+        for batch, version in sorted(now.items())
+        if seen.get(batch) != version
+    ]
+    changes += [(batch, f"removed-{version}", "removed") for batch, version in sorted(seen.items()) if batch not in now]
+    if len(changes) > MAX_BATCH_OBSERVATIONS:
+        summary = observe(key, table)
+        return [
+            dg.AssetObservation(
+                asset_key=key,
+                metadata={**summary.metadata, "change": f"{len(changes)} batches new, re-delivered or removed"},
+                tags={DATA_VERSION_TAG: summary.data_version.value},
+            )
+        ]
+    return [batch_observation(key, table, batch, version, change) for batch, version, change in changes]
 
 
 RAW_TABLES = raw_tables()
@@ -98,13 +169,23 @@ def raw_files(context: dg.AssetExecutionContext):
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
-    """Observes the landing files whose fingerprint changed since the last tick (all of them at first)."""
+    """On DuckDB, records an observation of every landing file (order batch, or snapshot) that is new,
+    re-delivered or removed since the last tick (all of them at first), without launching a run. On
+    PostgreSQL the raw_* assets are tables the raw loader makes (raw_tables.py): it requests a run that
+    loads the tables whose files changed."""
     seen = json.loads(context.cursor) if context.cursor else {}
-    now = {key.to_user_string(): fingerprint(table) for key, table in RAW_TABLES.items()}
-    changed = [dg.AssetKey.from_user_string(key) for key, version in now.items() if seen.get(key) != version]
-    if not changed:
+    now = {key.to_user_string(): batch_fingerprints(table) for key, table in RAW_TABLES.items()}
+    events = []
+    for key, table in RAW_TABLES.items():
+        name = key.to_user_string()
+        previous = seen.get(name)
+        if not isinstance(previous, dict):  # a cursor of the one-file-per-table sensor, or none
+            previous = {}
+        events += changed_batch_observations(key, table, previous, now[name])
+    if not events:
         return dg.SkipReason("no landing file changed")
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(asset_selection=changed, tags={"trigger": "raw_file_changed"})],
-        cursor=json.dumps(now),
-    )
+    if warehouse_backend() == "postgres":
+        changed = sorted({event.asset_key for event in events}, key=lambda key: key.to_user_string())
+        run = dg.RunRequest(asset_selection=changed, tags={"trigger": "raw_file_changed"})
+        return dg.SensorResult(run_requests=[run], cursor=json.dumps(now))
+    return dg.SensorResult(asset_events=events, cursor=json.dumps(now))
