@@ -85,7 +85,7 @@ def test_a_file_mostly_rejected_stops_the_build_on_postgres_too(clean_csv, analy
     result = both.dbt_postgres("build")
 
     assert result.returncode != 0
-    assert "FAIL 1 rejected_share_at_most_stg_orders" in result.stdout, result.stdout[-3000:]
+    assert "FAIL 1 stg_orders_rejected_share_below_limit" in result.stdout, result.stdout[-3000:]
     assert sorted(both.postgres_rows("marts.product_monthly_sales")[1]) == sorted(before)
 
 
