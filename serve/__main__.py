@@ -119,6 +119,21 @@ def write_instance(home: Path) -> None:
     )
 
 
+def create_storage(env: dict[str, str]) -> None:
+    """Creates (or migrates) the instance's tables once, before any other process opens the instance: the two
+    code servers, started together on a new database, raced to create them, and the loser failed to load
+    with `type "run_tags" already exists`."""
+    migrate = subprocess.run(
+        [str(TOOLS / "dagster"), "instance", "migrate"], env=env, capture_output=True, text=True, check=False
+    )
+    if migrate.returncode != 0:
+        lines = (migrate.stderr or migrate.stdout).strip().splitlines()
+        raise ServeError(
+            f"Could not create Dagster's tables in {redacted(env[PG_URL_ENV])}: {lines[-1] if lines else 'no output'}. "
+            f"Check that the login of {PG_URL_ENV} may create tables in that database (docs/deploy.md)."
+        )
+
+
 class Processes:
     """Child processes, each in its own process group, stopped together."""
 
@@ -171,6 +186,7 @@ def serve(env: dict[str, str]) -> int:
     write_instance(home)
     env["DAGSTER_HOME"] = str(home)
     env.update({location.port_env: str(location.port) for location in found})
+    create_storage(env)
     host, port = env.get("UI_HOST") or "127.0.0.1", env.get("UI_PORT") or "3000"
 
     processes = Processes(env)
