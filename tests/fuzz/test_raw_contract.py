@@ -29,6 +29,7 @@ from hypothesis import example, given
 
 DUCKDB_TYPES = {"bigint": "BIGINT", "integer": "INTEGER", "double": "DOUBLE", "date": "DATE", "varchar": "VARCHAR"}
 ALL_PASSED = {"success", "pass", "warn"}
+NOT_BUILT = "exposure"  # dbt build lists the ML team's exposures (models/_exposures.yml) as no-op results
 
 
 def found_before() -> dict[str, RawFile]:
@@ -144,7 +145,9 @@ def check_build(files: dict[str, RawFile]) -> str:
             return "refused"
         assert result.exception is None, f"the build stopped: {result.exception}"
         failed = [
-            f"{r.node.name}: {r.status}: {r.message}" for r in result.result.results if str(r.status) not in ALL_PASSED
+            f"{r.node.name}: {r.status}: {r.message}"
+            for r in result.result.results
+            if r.node.resource_type != NOT_BUILT and str(r.status) not in ALL_PASSED
         ]
         assert result.success and not failed, "\n".join(failed)
 

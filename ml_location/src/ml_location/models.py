@@ -26,7 +26,6 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
-from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
@@ -156,6 +155,23 @@ def churn_not_trained(training: pd.DataFrame, churned: int, retained: int, windo
     )
 
 
+def held_out_customers(customer_ids: np.ndarray, churned: np.ndarray, seed: int, share: float = 0.25) -> np.ndarray:
+    """Which customers are held out: in each class, the `share` of customers whose hash of (seed, id) is lowest.
+
+    A customer's place depends on its id, not on the other rows: when a daily batch adds orders, the held-out set
+    stays the same customers but for the few whose label changed (a random stratified split would reshuffle every
+    customer once one label changed, and `no_regression` would compare two different held-out sets)."""
+    keys = np.array(
+        [int.from_bytes(hashlib.blake2b(f"{seed}:{c}".encode(), digest_size=8).digest(), "big") for c in customer_ids],
+        dtype=np.uint64,
+    )
+    held_out = np.zeros(len(customer_ids), dtype=bool)
+    for label in (True, False):
+        members = np.flatnonzero(churned == label)
+        held_out[members[np.argsort(keys[members], kind="stable")][: max(1, round(len(members) * share))]] = True
+    return held_out
+
+
 def train_churn_model(training: pd.DataFrame, window_months: int, seed: int, log: Log = no_log) -> Trained | NotTrained:
     """`training`: the training snapshot of customer_features (features as of the cutoff + `churned`),
     labelled with a churn window of `window_months`."""
@@ -170,7 +186,8 @@ def train_churn_model(training: pd.DataFrame, window_months: int, seed: int, log
         "window) into 75% to fit and 25% held out"
     )
     x = training[list(CUSTOMER_FEATURES)].to_numpy(dtype="float64")
-    fit_rows, test_rows = train_test_split(np.arange(len(y)), test_size=0.25, stratify=y, random_state=seed)
+    test = held_out_customers(training["customer_id"].to_numpy(), y, seed)
+    fit_rows, test_rows = np.flatnonzero(~test), np.flatnonzero(test)
     x_train, x_test, y_train, y_test = x[fit_rows], x[test_rows], y[fit_rows], y[test_rows]
     steps.step(
         f"fitting a logistic regression on {len(y_train):,} customers and {len(CUSTOMER_FEATURES)} log-scaled features"
