@@ -10,6 +10,7 @@ import pytest
 
 from analytics_location.definitions import defs
 from analytics_location.project import analytics_dbt_project
+from analytics_location.translator import model_automation
 
 pytestmark = pytest.mark.unit
 
@@ -85,11 +86,14 @@ def test_groups_owners_and_descriptions_come_from_dbt():
 
 def test_every_model_rebuilds_eagerly_and_only_public_marts_carry_freshness():
     # The README promises that a new raw file rebuilds every model downstream of it: eager, and nothing
-    # weaker (on_missing, a cron) or stricter (waiting for checks) in its place.
+    # weaker (on_missing, a cron) or stricter (waiting for checks) in its place; it waits only for every raw
+    # table to have arrived once (a build refuses to start before).
     graph = defs.resolve_asset_graph()
     models = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "model"}
     conditions = {name: graph.get(dg.AssetKey(name)).automation_condition for name in models}
-    assert {name for name, condition in conditions.items() if condition != dg.AutomationCondition.eager()} == set()
+    expected = model_automation([dg.AssetKey(f"raw_{table}") for table in ("customers", "orders", "products")])
+    assert {name for name, condition in conditions.items() if condition != expected} == set()
+    assert expected.children[0] == dg.AutomationCondition.eager()
     with_freshness = {name for name in models if graph.get(dg.AssetKey(name)).freshness_policy is not None}
     assert {dg.AssetKey(name) for name in with_freshness} == PUBLIC_MODEL_KEYS
 

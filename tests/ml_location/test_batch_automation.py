@@ -92,6 +92,39 @@ def test_a_new_batch_builds_the_marts_incrementally_then_the_ml_features(warehou
     assert dg.AssetKey("customer_features") in built, built
 
 
+def test_on_a_new_warehouse_the_models_wait_for_every_raw_table_then_build_everything(warehouse, tmp_path):
+    """Nothing built yet and the landing files arriving over two sensor ticks (customers and products first).
+    Every dbt build checks all the landing files before it starts, so a run for the products' models alone
+    could only fail: the models wait. When the orders land, one run builds every model, and the ML features
+    follow."""
+    later = tmp_path / "later"
+    later.mkdir()
+    write_shop(later)
+    warehouse.raw.mkdir(parents=True, exist_ok=True)
+    for table in ("customers", "products"):
+        shutil.move(later / f"{table}.parquet", warehouse.raw / f"{table}.parquet")
+    instance = dg.DagsterInstance.ephemeral()
+
+    built, cursor = tick(instance, None)
+    assert built == set()  # the daemon's first tick only starts its cursor
+    first = observe(instance, None)
+    assert {e.asset_key for e in first.asset_events} == {dg.AssetKey("raw_customers"), dg.AssetKey("raw_products")}
+    built, cursor = tick(instance, cursor)
+    assert built == set(), f"no run can succeed before the orders land, yet automation requested {built}"
+
+    shutil.move(later / "orders.parquet", warehouse.raw / "orders.parquet")
+    observe(instance, first.cursor)
+    built, cursor = tick(instance, cursor)  # every run it starts must succeed (tick asserts it)
+    dbt_models = {key for key in DEFS.resolve_all_asset_keys() if key in analytics.defs.resolve_all_asset_keys()}
+    assert dbt_models - {ORDERS, dg.AssetKey("raw_customers"), dg.AssetKey("raw_products")} <= built, (
+        "the products' models, pending since their files were observed, build with the rest"
+    )
+    for _ in range(3):
+        more, cursor = tick(instance, cursor)
+        built |= more
+    assert dg.AssetKey("customer_features") in built, built
+
+
 def summary_orders(warehouse, customer_id: int) -> int:
     with duckdb.connect(str(warehouse.analytics_db), read_only=True) as con:
         return con.execute(

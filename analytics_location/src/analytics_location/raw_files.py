@@ -23,10 +23,9 @@ from pathlib import Path
 import dagster as dg
 
 from analytics_location.project import analytics_dbt_project
-from analytics_location.translator import AnalyticsTranslator
+from analytics_location.translator import RAW_SOURCE, AnalyticsTranslator
 from warehouse_paths import raw_dir, warehouse_backend
 
-RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose tables are landing files
 FORMATS = ("parquet", "csv")
 OBSERVE_EVERY_SECONDS = 30
 # Past this many changed batches in one tick (a first look at a long history), one observation stands for them.

@@ -1,8 +1,9 @@
 """How dbt resources become Dagster assets. Asset keys are the contract other code locations depend on,
 so they are the bare model names: no schema, target or folder prefix that could change under them."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from functools import reduce
 from typing import Any
 
 import dagster as dg
@@ -15,9 +16,18 @@ PUBLIC_MODEL_FRESHNESS = dg.FreshnessPolicy.time_window(
 )
 
 
-# Rebuild as soon as an upstream asset (a raw file observed with a new data version, or a model) updates,
-# and build what has never been built.
-MODEL_AUTOMATION = dg.AutomationCondition.eager()
+RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose tables are the landing files
+
+
+def model_automation(raw_keys: Iterable[dg.AssetKey]) -> dg.AutomationCondition:
+    """Rebuild as soon as an upstream asset (a raw file observed with a new data version, or a model)
+    updates, and build what has never been built; but only once every raw table has arrived. Every dbt build
+    checks all the landing files before it starts (register_raw_files), so on a new warehouse whose orders
+    have not landed yet a run for the products' models could only fail; the models wait, and their update
+    is still pending (since_last_handled) when the last file lands."""
+    arrived = [dg.AutomationCondition.asset_matches(key, ~dg.AutomationCondition.missing()) for key in raw_keys]
+    every_raw_table = reduce(lambda a, b: a & b, arrived).with_label("every raw table has arrived")
+    return dg.AutomationCondition.eager() & every_raw_table
 
 
 class AnalyticsTranslator(DagsterDbtTranslator):
@@ -30,9 +40,12 @@ class AnalyticsTranslator(DagsterDbtTranslator):
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
+        raw_keys = sorted(
+            self.get_asset_key(source) for source in manifest["sources"].values() if source["source_name"] == RAW_SOURCE
+        )
         public = self.get_resource_props(manifest, unique_id).get("access") == "public"
         return spec.replace_attributes(
-            automation_condition=MODEL_AUTOMATION,
+            automation_condition=model_automation(raw_keys),
             **({"freshness_policy": PUBLIC_MODEL_FRESHNESS} if public else {}),
         )
 
