@@ -68,7 +68,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 ## make test-fast: unit and integration tests, without the slow whole-pipeline runs, the UI server, the
-## reliability suite, the fuzzer or the benchmark.
+## PostgreSQL warehouse, the reliability suite, the fuzzer or the benchmark.
 .PHONY: test-fast
 test-fast: setup
 	$(BIN)/python -m pytest -m "(unit or integration) and not slow"

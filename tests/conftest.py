@@ -9,7 +9,7 @@ from support import BIN, DBT_PROJECT_DIR, Warehouse
 
 TESTS = Path(__file__).parent
 # Folders whose tests all carry one marker; elsewhere a test is `integration` unless its module marks it `unit`.
-FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench", "fuzz": "fuzz"}
+FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench", "fuzz": "fuzz", "postgres": "postgres"}
 # Modules that run the whole pipeline through Dagster, or a whole deployment (minutes on 2 cores): `slow`,
 # left out of test-fast.
 SLOW_MODULES = {
