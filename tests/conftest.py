@@ -18,6 +18,7 @@ SLOW_MODULES = {
     "test_cannot_train.py",
     "test_serve.py",
     "test_batch_automation.py",
+    "test_daily_batches.py",
     "test_dagster_on_postgres.py",
 }
 
