@@ -3,7 +3,8 @@
 
 On a throwaway Dagster home (with the repo's dagster.yaml) and the warehouse in $WAREHOUSE_DIR (raw files
 needed; `make demo` makes them): starts `dagster dev`, waits until automation has built everything once
-and no run is left, rewrites the orders landing file (same rows, new file), then waits for the next
+and no run is left, rewrites the orders landing file (same rows, new file), or with `--batch N` lands one
+more daily batch of N order lines in raw/orders/ (the incremental path), then waits for the next
 materialization of customer_risk_scores. Prints the latency and, for each run that followed the drop,
 when it was created, started and ended (seconds after the drop)."""
 
@@ -22,6 +23,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from datagen.batches import append_batch, landed_batches
 from warehouse_paths import raw_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -72,9 +74,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead of dropping a file, run `dbt build` by hand in analytics_dbt/, as an analyst would",
     )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        metavar="N",
+        help="land one more daily batch of N order lines in raw/orders/ (made by `python -m datagen --batches K`)",
+    )
     args = parser.parse_args(argv)
     orders = next((p for p in (raw_dir() / "orders.parquet", raw_dir() / "orders.csv") if p.exists()), None)
-    if orders is None:
+    if args.batch and not landed_batches(raw_dir()):
+        folder = raw_dir() / "orders"
+        print(f"--batch needs batch files in {folder}/: run `python -m datagen --batches K` first.", file=sys.stderr)
+        return 1
+    if orders is None and not args.batch:
         print(f"No orders file in {raw_dir()}: run `make demo` (or `make data`) first.", file=sys.stderr)
         return 1
     home = Path(tempfile.mkdtemp(prefix="latency-home-"))
@@ -97,7 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"dagster dev on 127.0.0.1:{port}, log {log}; waiting for the first build by automation", flush=True)
         wait(lambda: latest(instance, SCORES) > 0, args.timeout, "the first build of customer_risk_scores")
         wait(lambda: not instance.get_run_records(dg.RunsFilter(statuses=UNFINISHED)), args.timeout, "quiet")
-        what = "dbt build by hand" if args.by_hand else f"{orders.name} dropped"
+        what = (
+            "dbt build by hand"
+            if args.by_hand
+            else f"a batch of {args.batch:,} lines landed"
+            if args.batch
+            else f"{orders.name} dropped"
+        )
         print(f"first build done after {time.monotonic() - started:.0f} s; now: {what}", flush=True)
         time.sleep(5)
         before = latest(instance, SCORES)
@@ -105,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.by_hand:
             subprocess.run([str(BIN / "dbt"), "build", "--quiet"], cwd=REPO_ROOT / "analytics_dbt", check=True)
             print(f"dbt build by hand took {time.time() - dropped:.0f} s", flush=True)
+        elif args.batch:
+            append_batch(raw_dir(), args.batch, seed=int(dropped))
         else:
             redrop(orders)
         wait(lambda: latest(instance, SCORES) > before, args.timeout, "new customer_risk_scores")
