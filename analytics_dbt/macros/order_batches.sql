@@ -229,6 +229,30 @@
 {%- endmacro %}
 
 
+{% macro mart_rebuilt_keys() -%}
+    {#- rebuilt_keys of an incremental mart, from its config `meta.rebuilt_keys` ({key: a column or a list,
+        dimension: the model with one row per key, columns: the dimension's columns the mart shows}): written
+        once in the mart's config, read by its body (which rows to recompute) and by its pre-hook (which rows
+        to delete). -#}
+    {%- set spec = config.get('meta')['rebuilt_keys'] -%}
+    {%- set dimension = ref(spec['dimension']) if spec.get('dimension') else none -%}
+    {{- return(rebuilt_keys(spec['key'], ref('affected_keys'), dimension, spec.get('columns', []))) -}}
+{%- endmacro %}
+
+
+{% macro delete_rebuilt_mart_rows() -%}
+    {#- The pre-hook of an incremental mart: delete_rebuilt_rows for the keys of mart_rebuilt_keys (its
+        config is read only when the build is an incremental one: at parse time it is not set yet). -#}
+    {%- if incremental_build() -%}
+        {%- set key = config.get('meta')['rebuilt_keys']['key'] -%}
+        {%- set columns = key if key is string else '(' ~ key | join(', ') ~ ')' -%}
+        {{- delete_rebuilt_rows(columns ~ ' in (' ~ mart_rebuilt_keys() ~ ')') -}}
+    {%- else -%}
+        {{- delete_rebuilt_rows(none) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
 {% macro check_batch_file(file, src, problems) -%}
     {#- The checks register_raw_files makes of a single landing file, for one batch file (DuckDB): appends
         what is wrong with it to `problems`, naming the file. -#}

@@ -2,12 +2,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rebuilt_rows('(customer_id, month) in (' ~ rebuilt_keys(['customer_id', 'month'], ref('affected_keys')) ~ ')') }}",
+    meta={'rebuilt_keys': {'key': ['customer_id', 'month']}},
+    pre_hook="{{ delete_rebuilt_mart_rows() }}",
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the (customer_id, month) pairs of the affected orders' lines, before
 -- and after the change (rebuilt_keys); the pre-hook first deletes their rows.
-{% set rebuilt = rebuilt_keys(['customer_id', 'month'], ref('affected_keys')) if incremental_build() else none %}
+{% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
 with order_lines as (
     select * from {{ ref('stg_orders') }}
     {% if rebuilt %}where (customer_id, cast(date_trunc('month', order_date) as date)) in ({{ rebuilt }}){% endif %}

@@ -2,15 +2,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rebuilt_rows('customer_id in (' ~ rebuilt_keys('customer_id', ref('affected_keys'), ref('stg_customers'), ['customer_id', 'name', 'tier']) ~ ')') }}",
+    meta={'rebuilt_keys': {'key': 'customer_id', 'dimension': 'stg_customers', 'columns': ['customer_id', 'name', 'tier']}},
+    pre_hook="{{ delete_rebuilt_mart_rows() }}",
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the customers of the affected orders and those whose name or tier
 -- changed (rebuilt_keys); the pre-hook first deletes their rows.
-{% set rebuilt = rebuilt_keys(
-    'customer_id', ref('affected_keys'), ref('stg_customers'),
-    ['customer_id', 'name', 'tier'],
-) if incremental_build() else none %}
+{% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
 with customers as (
     select * from {{ ref('stg_customers') }}
     {% if rebuilt %}where customer_id in ({{ rebuilt }}){% endif %}

@@ -2,15 +2,13 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='append_new_columns',
-    pre_hook="{{ delete_rebuilt_rows('product_id in (' ~ rebuilt_keys('product_id', ref('affected_keys'), ref('stg_products'), ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price']) ~ ')') }}",
+    meta={'rebuilt_keys': {'key': 'product_id', 'dimension': 'stg_products', 'columns': ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price']}},
+    pre_hook="{{ delete_rebuilt_mart_rows() }}",
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the products of the affected orders and those whose catalogue row
 -- changed (rebuilt_keys); the pre-hook first deletes their rows.
-{% set rebuilt = rebuilt_keys(
-    'product_id', ref('affected_keys'), ref('stg_products'),
-    ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price'],
-) if incremental_build() else none %}
+{% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
 with products as (
     select * from {{ ref('stg_products') }}
     {% if rebuilt %}where product_id in ({{ rebuilt }}){% endif %}
