@@ -127,3 +127,20 @@ def test_automation_and_raw_file_sensors_are_on_by_default():
     sensors = {sensor.name: sensor for sensor in defs.sensors}
     assert sensors["analytics_automation"].default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["raw_files_sensor"].default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_no_dbt_asset_carries_the_project_object_the_ui_cannot_show():
+    # dagster-dbt puts the DbtProject in each asset's metadata; the UI printed it as
+    # "dagster_dbt/project [DbtProject] (unserializable)". The code references, which need it, stay.
+    graph = defs.resolve_asset_graph()
+    models = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "model"}
+    for name in models:
+        metadata = graph.get(dg.AssetKey(name)).metadata
+        assert "dagster_dbt/project" not in metadata, name
+        assert metadata["dagster/code_references"].code_references, name
+
+
+def test_the_daily_schedule_builds_every_model_of_the_marts_and_quarantine_and_upstream():
+    job = defs.resolve_job_def("daily_marts_build")
+    models = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "model"}
+    assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == models

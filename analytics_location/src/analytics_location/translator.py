@@ -9,6 +9,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject
 
+from analytics_location.project import analytics_dbt_project
+
 # The public marts are other teams' inputs: rebuilt daily at the latest (the schedule), so a mart older
 # than a day warns and older than 26 hours fails its freshness.
 PUBLIC_MODEL_FRESHNESS = dg.FreshnessPolicy.time_window(
@@ -16,6 +18,7 @@ PUBLIC_MODEL_FRESHNESS = dg.FreshnessPolicy.time_window(
 )
 
 
+DBT_PROJECT_METADATA = "dagster_dbt/project"
 RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose tables are the landing files
 
 
@@ -39,12 +42,18 @@ class AnalyticsTranslator(DagsterDbtTranslator):
         super().__init__(settings=DagsterDbtTranslatorSettings(enable_code_references=True))
 
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
-        spec = super().get_asset_spec(manifest, unique_id, project)
+        # dagster-dbt passes the project it finds in the assets' metadata (None once it is left out, below, e.g.
+        # when a schedule's dbt selection is resolved); the code references need it, and it is one project.
+        spec = super().get_asset_spec(manifest, unique_id, project or analytics_dbt_project)
         raw_keys = sorted(
             self.get_asset_key(source) for source in manifest["sources"].values() if source["source_name"] == RAW_SOURCE
         )
         public = self.get_resource_props(manifest, unique_id).get("access") == "public"
+        # dagster-dbt also stores the DbtProject object in every asset's metadata, where the UI can only print
+        # "dagster_dbt/project [DbtProject] (unserializable)"; nothing this location uses reads it back.
+        metadata = {key: value for key, value in spec.metadata.items() if key != DBT_PROJECT_METADATA}
         return spec.replace_attributes(
+            metadata=metadata,
             automation_condition=model_automation(raw_keys),
             **({"freshness_policy": PUBLIC_MODEL_FRESHNESS} if public else {}),
         )
