@@ -1,16 +1,23 @@
-"""What dagster-dbt fetches from the warehouse after each built model, for the UI: row counts, column
-types, and column lineage (sqlglot parses each model's SQL against its parents' columns). Each fetch
-queries the warehouse once per model, in the run's process; docs/benchmarks.md measures what they cost.
+"""What dagster-dbt fetches from the warehouse after a DuckDB build, for the UI: row counts, column types,
+and column lineage (sqlglot parses each model's SQL against its parents' columns).
 
-ANALYTICS_DBT_METADATA chooses, per run process:
+The build's events are streamed once dbt has ended (`is_successful()` waits for it and keeps its output):
+on DuckDB, dagster-dbt's fetches wait for dbt to release the file anyway, and while they waited, its
+threaded post-processing (dagster's `imap`) polled its empty work queue without sleeping, taking a core
+from dbt for the whole build on a 2-core machine (docs/benchmarks.md, "Daily update", measures it). The
+quarantine metadata (quarantine.py) also queries the warehouse, so it needs dbt to have ended too.
+
+ANALYTICS_DBT_METADATA chooses what is fetched, per run process:
   lineage (default)  row counts, column types and column lineage: everything the UI shows;
-  columns            row counts and column types, no column-level lineage graph;
-  none               no fetch: materializations carry only dbt's own metadata (no row count, no column
-                     types, no column lineage in the UI; the quarantine tables' rejected-row figures stay).
+  columns            row counts and column types, without the column-level lineage graph;
+  none               nothing: materializations carry dbt's own metadata only (no row count, no column
+                     types, no column lineage in the UI); the quarantine tables' rejected-row figures stay.
 """
 
 import os
 from collections.abc import Iterator
+
+from dagster_dbt import DbtCliInvocation
 
 TABLE_METADATA_ENV = "ANALYTICS_DBT_METADATA"
 LEVELS = ("lineage", "columns", "none")
@@ -24,23 +31,11 @@ def table_metadata_level() -> str:
     return level
 
 
-def with_table_metadata(events) -> Iterator:
-    """dagster-dbt's event stream of a DuckDB build with the fetches the level asks for. Either way the
-    events come once dbt has ended, as dagster-dbt's fetches hand them over on DuckDB: the quarantine
-    metadata queries the warehouse, which dbt's process holds locked until then."""
+def events_with_table_metadata(invocation: DbtCliInvocation) -> Iterator:
+    """The build's Dagster events, once dbt has ended, with the fetches the level asks for."""
     level = table_metadata_level()
+    invocation.is_successful()  # waits for dbt and keeps its output; a failure is raised by the stream
+    events = invocation.stream()
     if level == "none":
-        return after_the_build(events)
+        return events
     return events.fetch_row_counts().fetch_column_metadata(with_column_lineage=level == "lineage")
-
-
-def after_the_build(events: Iterator) -> Iterator:
-    """The events once the stream has ended, then the build's error, if it failed."""
-    received, error = [], None
-    try:
-        received.extend(events)
-    except Exception as failure:  # dagster-dbt's error for a failed build: raised after its events
-        error = failure
-    yield from received
-    if error is not None:
-        raise error
