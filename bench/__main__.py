@@ -24,7 +24,7 @@ import psutil
 from bench import measure
 from bench.daily import bench_daily, dbt_command
 from bench.measure import summarise
-from bench.report import chart, print_daily_table, print_table, ratios
+from bench.report import chart, daily_chart, print_daily_table, print_table, ratios
 from datagen.generate import Sizes, generate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +119,8 @@ def run_daily(args: argparse.Namespace) -> int:
     document = read_results(target)
     document["daily"] = daily
     target.write_text(json.dumps(document, indent=2) + "\n")
-    print(f"\nwrote the daily object of {target}")
+    daily_chart(daily, args.out / "daily.png")
+    print(f"\nwrote the daily object of {target}, and its chart daily.png")
     return 0
 
 

@@ -29,11 +29,11 @@ def daily(tmp_path_factory):
         check=False,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result, json.loads((out / "results.json").read_text())
+    return out, result, json.loads((out / "results.json").read_text())
 
 
 def test_the_daily_update_reports_every_method_and_equals_a_full_refresh(daily):
-    result, document = daily
+    out, result, document = daily
     report = document["daily"]
     assert (report["orders"], report["batch"], report["batches"]) == (20_000, 2_000, 11)
     for method in METHODS:
@@ -47,10 +47,11 @@ def test_the_daily_update_reports_every_method_and_equals_a_full_refresh(daily):
     assert report["ratios"]["update_over_full_time"] > 0 and report["ratios"]["update_over_baseline_time"] > 0
     assert set(report["ratios"]["targets_met"]) == {"update_over_full_time", "update_over_baseline_time"}
     assert "equal_to_full_refresh: true" in result.stdout
+    assert (out / "daily.png").stat().st_size > 0
 
 
 def test_a_run_with_batch_keeps_the_other_keys(daily):
-    _, document = daily
+    _, _, document = daily
     assert {key: document[key] for key in ("orders", "baseline")} == {
         "orders": EARLIER["orders"],
         "baseline": EARLIER["baseline"],
