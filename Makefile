@@ -114,8 +114,13 @@ serve: setup
 
 ## make bench ORDERS=N: the benchmark at one size (default 1,000,000 orders): table, bench/results.json,
 ## bench/chart.png. make bench SCALING=1: 1M, 10M and 50M orders, bench/scaling.json and bench/scaling.png.
+## make bench ORDERS=N BATCH=M: the daily update (N lines of history in batch files, one new batch of M lines):
+## table, and the `daily` object of bench/results.json (its other keys stay). METADATA_COST=1 adds a Dagster-run
+## dbt build timed at each ANALYTICS_DBT_METADATA level.
+BATCH ?=
 bench: setup
-	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS))
+	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS)) $(if $(BATCH),--batch $(BATCH)) \
+		$(if $(METADATA_COST),--metadata-cost)
 
 ## make reliability: the reliability suite at a bigger size than CI's; its figures go to
 ## docs/reliability-figures.json, which docs/reliability.md quotes.

@@ -1,10 +1,14 @@
-"""`python -m bench [--orders N] [--scaling]`: the same work done three ways on the same generated raw files,
-timed and measured per stage, with a printed table, bench/results.json (or bench/scaling.json) and a chart.
+"""`python -m bench [--orders N] [--scaling | --batch M]`: the same work done three ways on the same generated
+raw files, timed and measured per stage, with a printed table, bench/results.json (or bench/scaling.json) and a chart.
 
 - baseline: the original pandas + pickle design (bench/baseline.py);
 - floor: the same work as plain DuckDB SQL in one process (bench/floor.py);
 - ours: `dbt build` (staging, quarantine and tests included), then the feature assets through Dagster;
   ours_extra: our models and predictions, timed but kept out of the like-for-like ratios.
+
+With --batch M, the daily update instead (bench/daily.py): N lines of history in daily batch files, one new
+batch of M lines, our incremental update against our full refresh, the baseline and the floor; it goes into
+the `daily` object of bench/results.json, whose other keys stay (and a run without --batch keeps `daily`).
 """
 
 import argparse
@@ -18,29 +22,15 @@ from pathlib import Path
 import psutil
 
 from bench import measure
-from bench.report import chart, print_table, ratios
+from bench.daily import bench_daily, dbt_command
+from bench.measure import summarise
+from bench.report import chart, daily_chart, print_daily_table, print_table, ratios
 from datagen.generate import Sizes, generate
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCALING_SIZES = (1_000_000, 10_000_000, 50_000_000)
 MARTS = ("customer_order_summary", "product_performance")  # what every method computes before its features
-
-
-def summarise(*runs: measure.Measured) -> dict:
-    stages = {
-        stage.name: {"s": round(stage.seconds, 2), "peak_mb": round(stage.peak_mb)}
-        for run in runs
-        for stage in run.stages
-    }
-    failed = next((run for run in runs if not run.ok), None)
-    return {
-        "ok": failed is None,
-        "problem": failed.problem if failed else "",
-        "total_s": round(sum(stage["s"] for stage in stages.values()), 2),
-        "peak_mb": max((stage["peak_mb"] for stage in stages.values()), default=0),
-        "stages": stages,
-    }
 
 
 def bench_size(
@@ -70,19 +60,7 @@ def bench_size(
 
     print("   ours (dbt build, then Dagster assets)", flush=True)
     env = {**os.environ, "WAREHOUSE_DIR": str(here / "warehouse")}
-    project = REPO_ROOT / "analytics_dbt"
-    dbt = [
-        str(BIN / "dbt"),
-        "build",
-        "--project-dir",
-        str(project),
-        "--profiles-dir",
-        str(project),
-        "--target-path",
-        str(here / "dbt_target"),
-        "--log-path",
-        str(here / "dbt_logs"),
-    ]
+    dbt = dbt_command(here)
     # dbt's fixed cost: the same command with nothing to build, run twice so that the second one, like
     # the build after it and like an analyst's everyday build, parses incrementally (partial parsing).
     for _ in range(2):
@@ -116,6 +94,36 @@ def machine() -> dict:
     }
 
 
+def read_results(target: Path) -> dict:
+    return json.loads(target.read_text()) if target.exists() else {}
+
+
+def run_daily(args: argparse.Namespace) -> int:
+    """The daily update, written into results.json's `daily` object; the file's other keys stay."""
+    limits = {"timeout": args.timeout, "memory_cap_mb": args.memory_cap_gb * 1000, "cwd": REPO_ROOT}
+    daily = bench_daily(
+        args.orders,
+        args.batch,
+        args.batches,
+        args.work,
+        args.seed,
+        limits,
+        args.bad_rate,
+        args.keep,
+        with_metadata_cost=args.metadata_cost,
+    )
+    daily["machine"] = machine()
+    print_daily_table(daily)
+    args.out.mkdir(parents=True, exist_ok=True)
+    target = args.out / "results.json"
+    document = read_results(target)
+    document["daily"] = daily
+    target.write_text(json.dumps(document, indent=2) + "\n")
+    daily_chart(daily, args.out / "daily.png")
+    print(f"\nwrote the daily object of {target}, and its chart daily.png")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -129,8 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-cap-gb", type=float, default=20, help="a method over this is stopped")
     parser.add_argument("--bad-rate", type=float, help="share of each kind of bad row (default: the generator's)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder; results name each method's marts")
+    parser.add_argument("--batch", type=int, help="the daily update: append one batch of this many order lines")
+    parser.add_argument(
+        "--batches", type=int, default=100, help="with --batch: daily batch files of the history (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--metadata-cost",
+        action="store_true",
+        help="with --batch: also time a Dagster-run dbt build at each ANALYTICS_DBT_METADATA level",
+    )
     args = parser.parse_args(argv)
+    if args.batch is not None and (args.scaling or args.batch < 1 or args.batches < 1):
+        parser.error("--batch needs a positive number of lines and of --batches, and goes without --scaling")
 
+    if args.batch is not None:
+        return run_daily(args)
     sizes = SCALING_SIZES if args.scaling else (args.orders,)
     results = []
     for orders in sizes:
@@ -141,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     document = {"machine": machine(), "runs": results} if args.scaling else {"machine": machine(), **results[0]}
     target = args.out / ("scaling.json" if args.scaling else "results.json")
+    if not args.scaling and "daily" in (previous := read_results(target)):
+        document["daily"] = previous["daily"]  # the daily update's figures are another run's: they stay
     target.write_text(json.dumps(document, indent=2) + "\n")
     chart(results, args.out / ("scaling.png" if args.scaling else "chart.png"))
     print(f"\nwrote {target} and its chart")

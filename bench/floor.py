@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from bench.landing import orders_files
+
 # A row is an order line: orders are counted once (distinct order_id), money is summed over lines.
 MARTS = """
 create or replace table customer_order_summary as
@@ -22,7 +24,7 @@ select
     max(o.order_date) as last_order,
     any_value(c.name) as name,
     any_value(c.tier) as tier
-from read_parquet('{raw}/orders.parquet') o
+from read_parquet({orders}) o
 left join read_parquet('{raw}/customers.parquet') c on o.customer_id = c.customer_id
 where o.customer_id is not null
 group by o.customer_id;
@@ -30,7 +32,7 @@ group by o.customer_id;
 create or replace table product_performance as
 with stats as (
     select product_id, count(distinct order_id) as orders, sum(quantity) as units_sold, sum(quantity * price) as revenue
-    from read_parquet('{raw}/orders.parquet')
+    from read_parquet({orders})
     group by product_id
 )
 select stats.*, p.* exclude (product_id),
@@ -90,7 +92,8 @@ from ranked left join categories using (product_id);
 def main(raw: Path, database: Path) -> None:
     with duckdb.connect(str(database)) as con:
         print("@stage marts", flush=True)
-        con.execute(MARTS.format(raw=raw))
+        orders = "[" + ", ".join(f"'{path}'" for path in orders_files(raw)) + "]"
+        con.execute(MARTS.format(raw=raw, orders=orders))
         print("@stage features", flush=True)
         con.execute(FEATURES)
 

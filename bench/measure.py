@@ -89,3 +89,19 @@ def run(
         peak = max((rss for t, rss in samples if begin <= t <= end), default=0)
         result.stages.append(Stage(name, end - begin, peak / 1e6))
     return result
+
+
+def summarise(*runs: Measured) -> dict:
+    stages = {
+        stage.name: {"s": round(stage.seconds, 2), "peak_mb": round(stage.peak_mb)}
+        for run in runs
+        for stage in run.stages
+    }
+    failed = next((run for run in runs if not run.ok), None)
+    return {
+        "ok": failed is None,
+        "problem": failed.problem if failed else "",
+        "total_s": round(sum(stage["s"] for stage in stages.values()), 2),
+        "peak_mb": max((stage["peak_mb"] for stage in stages.values()), default=0),
+        "stages": stages,
+    }

@@ -77,3 +77,65 @@ def chart(results: list[dict], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+DAILY_METHODS = ("ours_update", "ours_full", "baseline", "floor")
+DAILY_LABELS = {
+    "ours_update": "ours_update (incremental + features)",
+    "ours_full": "ours_full (--full-refresh + features)",
+    "baseline": "baseline (pandas, all files)",
+    "floor": "floor (DuckDB SQL, all files)",
+}
+
+
+def print_daily_table(daily: dict) -> None:
+    stage_names = sorted({name for m in DAILY_METHODS for name in daily[m]["stages"]}, key=_stage_order)
+    title = f"daily: {daily['orders']:,} + batch {daily['batch']:,}"
+    header = f"{title:<40}{'total s':>9}{'peak MB':>9}" + "".join(f"{name + ' s':>12}" for name in stage_names)
+    print("\n" + header + "\n" + "-" * len(header))
+    for method in DAILY_METHODS:
+        data = daily[method]
+        cells = "".join(f"{data['stages'][n]['s']:>12.1f}" if n in data["stages"] else f"{'':>12}" for n in stage_names)
+        status = "" if data["ok"] else f"  did not finish: {data['problem']}"
+        print(f"{DAILY_LABELS[method]:<40}{data['total_s']:>9.1f}{data['peak_mb']:>9,}{cells}{status}")
+    print(f"equal_to_full_refresh: {str(daily['equal_to_full_refresh']).lower()}", end="")
+    print(f"  (tables differing: {daily['differences']})" if daily["differences"] else "")
+    ratios = {k: v for k, v in daily["ratios"].items() if k != "targets_met"}
+    print("ratios: " + ", ".join(f"{k} {v}" for k, v in ratios.items()))
+    met = daily["ratios"]["targets_met"]
+    verdict = ", ".join(f"{k} {'met' if ok else 'not met'}" for k, ok in met.items())
+    reason = "" if daily["equal_to_full_refresh"] else " (results differ from a full refresh: no target counts)"
+    print(f"targets: {verdict}{reason}")
+    for method in ("ours_update", "ours_full"):
+        if "slowest_nodes" in daily[method]:
+            nodes = ", ".join(f"{n['node'].split('.')[-1]} {n['s']}" for n in daily[method]["slowest_nodes"][:5])
+            print(f"{method}: dbt's own {daily[method]['dbt_elapsed_s']} s; slowest nodes: {nodes}")
+    for level, data in daily.get("dagster_dbt_metadata", {}).items():
+        extra = f", +{data['over_none_s']} s over none" if "over_none_s" in data else ""
+        status = "" if data["ok"] else f", did not finish: {data['problem']}"
+        print(f"Dagster-run dbt build, metadata {level}: {data['total_s']} s{extra}, peak {data['peak_mb']} MB{status}")
+
+
+def daily_chart(daily: dict, path: Path) -> None:
+    """The daily update's seconds per stage and peak memory, per method (bench/daily.png)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    colors = {"startup": "#bbbbbb", "marts": "#4c72b0", "features": "#dd8452"}
+    labels = [m.replace("_", "\n") for m in DAILY_METHODS]
+    bottoms = [0.0] * len(DAILY_METHODS)
+    for stage, color in colors.items():
+        heights = [daily[m]["stages"].get(stage, {}).get("s", 0) for m in DAILY_METHODS]
+        time_ax.bar(labels, heights, bottom=bottoms, color=color, label=stage)
+        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    equal = "equal to a full refresh" if daily["equal_to_full_refresh"] else "NOT equal to a full refresh"
+    time_ax.set_title(f"{daily['orders']:,} lines + a {daily['batch']:,}-line batch: wall s ({equal})", fontsize=9)
+    time_ax.legend(fontsize=8)
+    memory_ax.bar(labels, [daily[m]["peak_mb"] for m in DAILY_METHODS], color="#8172b3")
+    memory_ax.set_title("peak memory (MB, whole process tree)", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)

@@ -14,11 +14,14 @@ from support import REPO_ROOT
 METHODS = ("baseline", "floor", "ours")
 # Values each method rounds to cents may differ by one cent: pandas rounds halves to even, SQL away from zero.
 ONE_CENT = 0.01 + 1e-9
+EARLIER_DAILY = {"orders": 1, "batch": 1, "written_by": "an earlier run with --batch"}
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
+    # A daily update's figures already there: a run without --batch must keep them (test_daily.py checks).
+    (out / "results.json").write_text(json.dumps({"daily": EARLIER_DAILY}))
     # Clean raw files: the baseline and the floor have no quarantine, so they agree with ours only when
     # there is nothing to quarantine.
     command = ["-m", "bench", "--orders", "20000", "--bad-rate", "0", "--keep", "--out", str(out)]
@@ -44,6 +47,7 @@ def test_the_benchmark_runs_and_reports_every_method(bench):
     assert report["ratios"]["baseline_over_ours_time"] > 0
     assert (out / "chart.png").stat().st_size > 0
     assert "ours (dbt + Dagster)" in result.stdout
+    assert report["daily"] == EARLIER_DAILY
 
 
 def load(where: str) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from analytics_location.build_failures import explain_failed_build
 from analytics_location.dbt_duckdb_handle import release_adapter_connection
 from analytics_location.project import analytics_dbt_project
 from analytics_location.quarantine import with_quarantine_metadata
+from analytics_location.table_metadata import events_with_table_metadata
 from analytics_location.target_folders import remove_old_run_folders
 from analytics_location.translator import AnalyticsTranslator
 from analytics_location.warehouse import ANALYTICS_WAREHOUSE_POOL
@@ -38,7 +39,7 @@ def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             # dagster-dbt queries each built table by the relation name of the manifest Dagster loaded, which
             # `make setup` parses on the default (DuckDB) target: on PostgreSQL those names point at another
             # database and every query fails, so the server's builds go without row counts and column types.
-            events = events.fetch_row_counts().fetch_column_metadata()
+            events = events_with_table_metadata(invocation)  # ANALYTICS_DBT_METADATA: what it fetches
         yield from with_quarantine_metadata(invocation, events)
     except DagsterDbtCliRuntimeError as error:
         explanation = explain_failed_build(invocation)
