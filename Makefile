@@ -114,8 +114,9 @@ serve: setup
 
 ## make bench ORDERS=N: the benchmark at one size (default 1,000,000 orders): table, bench/results.json,
 ## bench/chart.png. make bench SCALING=1: 1M, 10M and 50M orders, bench/scaling.json and bench/scaling.png.
+## BACKEND=postgres: ours on PostgreSQL too (a throwaway server, or ANALYTICS_PG_URL/ML_PG_URL), key `postgres`.
 bench: setup
-	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS))
+	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS)) $(if $(BACKEND),--backend $(BACKEND))
 
 ## make reliability: the reliability suite at a bigger size than CI's; its figures go to
 ## docs/reliability-figures.json, which docs/reliability.md quotes.

@@ -18,6 +18,7 @@ from pathlib import Path
 import psutil
 
 from bench import measure
+from bench.postgres import bench_postgres, print_postgres
 from bench.report import chart, print_table, ratios
 from datagen.generate import Sizes, generate
 
@@ -44,7 +45,14 @@ def summarise(*runs: measure.Measured) -> dict:
 
 
 def bench_size(
-    orders: int, work: Path, seed: int, timeout: float, memory_cap_mb: float, bad_rate: float | None, keep: bool
+    orders: int,
+    work: Path,
+    seed: int,
+    timeout: float,
+    memory_cap_mb: float,
+    bad_rate: float | None,
+    keep: bool,
+    backend: str = "duckdb",
 ) -> dict:
     here = work / str(orders)
     shutil.rmtree(here, ignore_errors=True)
@@ -96,6 +104,10 @@ def bench_size(
     extra = measure.run([*python, "bench.ours", "extra"], "models_and_predictions", env=env, **limits)
     result["ours_extra"] = summarise(extra)
     result["ratios"] = ratios(result)
+    if backend == "postgres":
+        print("   ours on PostgreSQL (raw load, dbt build, Dagster assets)", flush=True)
+        result["postgres"] = bench_postgres(dbt, env, here, limits)
+        print_postgres(result["postgres"])
     if keep:  # where each method's two marts are, for comparing them
         result["marts"] = {
             "baseline": {mart: str(store / f"{mart}.pkl") for mart in MARTS},
@@ -129,13 +141,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-cap-gb", type=float, default=20, help="a method over this is stopped")
     parser.add_argument("--bad-rate", type=float, help="share of each kind of bad row (default: the generator's)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder; results name each method's marts")
+    parser.add_argument("--backend", choices=("duckdb", "postgres"), default="duckdb", help="postgres: ours on it too")
     args = parser.parse_args(argv)
 
     sizes = SCALING_SIZES if args.scaling else (args.orders,)
     results = []
     for orders in sizes:
         results.append(
-            bench_size(orders, args.work, args.seed, args.timeout, args.memory_cap_gb * 1000, args.bad_rate, args.keep)
+            bench_size(
+                orders,
+                args.work,
+                args.seed,
+                args.timeout,
+                args.memory_cap_gb * 1000,
+                args.bad_rate,
+                args.keep,
+                args.backend,
+            )
         )
         print_table(results[-1])
     args.out.mkdir(parents=True, exist_ok=True)

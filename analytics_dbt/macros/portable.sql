@@ -164,3 +164,21 @@
         ) as double precision) / {{ 10 ** digits }}
     end)
 {%- endmacro %}
+
+
+{% macro reused_cte() -%}
+    {#- How a CTE that several parts of a model read is evaluated: `name as {{ reused_cte() }} (...)`. -#}
+    {{ return(adapter.dispatch('reused_cte')()) }}
+{%- endmacro %}
+
+{% macro duckdb__reused_cte() -%}
+    {#- Recomputed by each reader: DuckDB streams it, rather than hold every row in memory at once. -#}
+    not materialized
+{%- endmacro %}
+
+{% macro postgres__reused_cte() -%}
+    {#- Computed once and stored (in memory up to work_mem, then on disk): PostgreSQL inlines a CTE into
+        each place that reads it and evaluates every expression again there, row by row, so a cast or a
+        check read twice costs twice (docs/benchmarks.md, PostgreSQL). -#}
+    materialized
+{%- endmacro %}
