@@ -62,7 +62,11 @@ def dbt_nodes(run_results: Path) -> dict:
         for result in results["results"]
         if result["unique_id"].startswith(("model.", "operation."))
     }
-    return {"dbt_elapsed_s": round(results["elapsed_time"], 2), "nodes_s": nodes}
+    return {
+        "dbt_target": results["args"].get("target"),
+        "dbt_elapsed_s": round(results["elapsed_time"], 2),
+        "nodes_s": nodes,
+    }
 
 
 def bench_postgres(dbt: list[str], env: dict, here: Path, limits: dict) -> dict:
@@ -93,7 +97,9 @@ def bench_postgres(dbt: list[str], env: dict, here: Path, limits: dict) -> dict:
 
 def print_postgres(result: dict) -> None:
     stages = "  ".join(f"{name} {stage['s']} s" for name, stage in result["stages"].items())
-    print(f"\nours on PostgreSQL: {'ok' if result['ok'] else result['problem']}; total {result['total_s']} s ({stages})")
+    print(
+        f"\nours on PostgreSQL: {'ok' if result['ok'] else result['problem']}; total {result['total_s']} s ({stages})"
+    )
     if "nodes_s" in result:
         slowest = sorted(result["nodes_s"].items(), key=lambda item: -item[1])[:5]
         print(f"  dbt's elapsed {result['dbt_elapsed_s']} s; slowest: " + ", ".join(f"{n} {s} s" for n, s in slowest))
