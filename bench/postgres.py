@@ -2,8 +2,9 @@
 on the same raw files as the DuckDB methods; its figures go under the `postgres` key of the results.
 
 The server: the one of ANALYTICS_PG_URL and ML_PG_URL when both are set (their logins must exist, as `make
-pg-roles` makes them), else a throwaway server started as the tests start theirs (tests/postgres_server.py:
-its defaults, fsync off, bound to 127.0.0.1) with both logins made by pg_roles, and removed afterwards.
+pg-roles` makes them; the run replaces that database's raw tables, marts and ML tables), else a throwaway
+server started as the tests start theirs (tests/postgres_server.py: its defaults, fsync off, bound to
+127.0.0.1) with both logins made by pg_roles, and removed afterwards.
 Stages, each its own process, timed from outside (bench/measure.py):
   load      the raw files into schema raw (`python -m analytics_location.raw_load`, as `make load-raw`)
   marts     `dbt build --target postgres` (after the same two no-op builds that time dbt's start-up)
@@ -91,6 +92,7 @@ def bench_postgres(dbt: list[str], env: dict, here: Path, limits: dict) -> dict:
         result = summarise(*runs)
         if len(runs) > 1:
             result["dbt_startup_s"] = round(startup.stages[0].seconds, 2)
+        if (target / "run_results.json").exists():
             result.update(dbt_nodes(target / "run_results.json"))
         return result
 
