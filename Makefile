@@ -117,10 +117,11 @@ serve: setup
 ## make bench ORDERS=N BATCH=M: the daily update (N lines of history in batch files, one new batch of M lines):
 ## table, and the `daily` object of bench/results.json (its other keys stay). METADATA_COST=1 adds a Dagster-run
 ## dbt build timed at each ANALYTICS_DBT_METADATA level.
+## BACKEND=postgres: ours on PostgreSQL too (a throwaway server, or ANALYTICS_PG_URL/ML_PG_URL), key `postgres`.
 BATCH ?=
 bench: setup
 	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS)) $(if $(BATCH),--batch $(BATCH)) \
-		$(if $(METADATA_COST),--metadata-cost)
+		$(if $(METADATA_COST),--metadata-cost) $(if $(BACKEND),--backend $(BACKEND))
 
 ## make reliability: the reliability suite at a bigger size than CI's; its figures go to
 ## docs/reliability-figures.json, which docs/reliability.md quotes.

@@ -24,6 +24,7 @@ import psutil
 from bench import measure
 from bench.daily import bench_daily, dbt_command
 from bench.measure import summarise
+from bench.postgres import bench_postgres, print_postgres
 from bench.report import chart, daily_chart, print_daily_table, print_table, ratios
 from datagen.generate import Sizes, generate
 
@@ -34,7 +35,14 @@ MARTS = ("customer_order_summary", "product_performance")  # what every method c
 
 
 def bench_size(
-    orders: int, work: Path, seed: int, timeout: float, memory_cap_mb: float, bad_rate: float | None, keep: bool
+    orders: int,
+    work: Path,
+    seed: int,
+    timeout: float,
+    memory_cap_mb: float,
+    bad_rate: float | None,
+    keep: bool,
+    backend: str = "duckdb",
 ) -> dict:
     here = work / str(orders)
     shutil.rmtree(here, ignore_errors=True)
@@ -74,6 +82,10 @@ def bench_size(
     extra = measure.run([*python, "bench.ours", "extra"], "models_and_predictions", env=env, **limits)
     result["ours_extra"] = summarise(extra)
     result["ratios"] = ratios(result)
+    if backend == "postgres":
+        print("   ours on PostgreSQL (raw load, dbt build, Dagster assets)", flush=True)
+        result["postgres"] = bench_postgres(dbt, env, here, limits)
+        print_postgres(result["postgres"])
     if keep:  # where each method's two marts are, for comparing them
         result["marts"] = {
             "baseline": {mart: str(store / f"{mart}.pkl") for mart in MARTS},
@@ -146,9 +158,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --batch: also time a Dagster-run dbt build at each ANALYTICS_DBT_METADATA level",
     )
+    parser.add_argument("--backend", choices=("duckdb", "postgres"), default="duckdb", help="postgres: ours on it too")
     args = parser.parse_args(argv)
     if args.batch is not None and (args.scaling or args.batch < 1 or args.batches < 1):
         parser.error("--batch needs a positive number of lines and of --batches, and goes without --scaling")
+    if args.batch is not None and args.backend == "postgres":
+        parser.error("--batch measures the daily update on DuckDB only: incremental builds are DuckDB-only for now")
 
     if args.batch is not None:
         return run_daily(args)
@@ -156,7 +171,16 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for orders in sizes:
         results.append(
-            bench_size(orders, args.work, args.seed, args.timeout, args.memory_cap_gb * 1000, args.bad_rate, args.keep)
+            bench_size(
+                orders,
+                args.work,
+                args.seed,
+                args.timeout,
+                args.memory_cap_gb * 1000,
+                args.bad_rate,
+                args.keep,
+                args.backend,
+            )
         )
         print_table(results[-1])
     args.out.mkdir(parents=True, exist_ok=True)

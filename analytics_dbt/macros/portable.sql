@@ -21,10 +21,18 @@
         "double": "^\\s*[+-]?[0-9]{1,15}(\\.[0-9]{1,15})?\\s*$",
         "date": "^\\s*[0-9]{4}-((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)\\s*$",
     } -%}
+    {#- Most values are digits only: translate() tells them apart several times faster than a regular
+        expression (docs/benchmarks.md, PostgreSQL), and they are a subset of the plain form. -#}
+    {%- set digits_only = {"bigint": 18, "integer": 9, "double": 15} -%}
     {%- if contract_type == "varchar" -%}
         cast({{ expression }} as varchar)
     {%- elif contract_type in plain -%}
         case
+            {%- if contract_type in digits_only %}
+            when translate(cast({{ expression }} as text), '0123456789', '') = ''
+                and length(cast({{ expression }} as text)) between 1 and {{ digits_only[contract_type] }}
+                then cast({{ expression }} as {{ sql_type(contract_type) }})
+            {%- endif %}
             when cast({{ expression }} as text) ~ '{{ plain[contract_type] }}' then cast({{ expression }} as {{ sql_type(contract_type) }})
             else {{ target.schema }}.try_cast_{{ contract_type }}(cast({{ expression }} as text))
         end
@@ -163,4 +171,22 @@
             power(2::numeric, {{ k }} + 1)
         ) as double precision) / {{ 10 ** digits }}
     end)
+{%- endmacro %}
+
+
+{% macro reused_cte() -%}
+    {#- How a CTE that several parts of a model read is evaluated: `name as {{ reused_cte() }} (...)`. -#}
+    {{ return(adapter.dispatch('reused_cte')()) }}
+{%- endmacro %}
+
+{% macro duckdb__reused_cte() -%}
+    {#- Recomputed by each reader: DuckDB streams it, rather than hold every row in memory at once. -#}
+    not materialized
+{%- endmacro %}
+
+{% macro postgres__reused_cte() -%}
+    {#- Computed once and stored (in memory up to work_mem, then on disk): PostgreSQL inlines a CTE into
+        each place that reads it and evaluates every expression again there, row by row, so a cast or a
+        check read twice costs twice (docs/benchmarks.md, PostgreSQL). -#}
+    materialized
 {%- endmacro %}

@@ -25,6 +25,7 @@ def bench(tmp_path_factory):
     # Clean raw files: the baseline and the floor have no quarantine, so they agree with ours only when
     # there is nothing to quarantine.
     command = ["-m", "bench", "--orders", "20000", "--bad-rate", "0", "--keep", "--out", str(out)]
+    command += ["--backend", "postgres"]  # ours on a throwaway PostgreSQL server too
     result = subprocess.run(
         [sys.executable, *command, "--work", str(out / "work")],
         cwd=REPO_ROOT,
@@ -91,3 +92,16 @@ def test_the_three_methods_compute_the_same_marts(bench, mart):
         if (n := differences(mart, aligned["baseline"][column], aligned[method][column]))
     }
     assert not mismatches, f"{mart}: rows differing from the baseline, per method and column: {mismatches}"
+
+
+def test_ours_runs_on_postgres_and_reports_its_stages_and_nodes(bench):
+    _, result, report = bench
+    postgres = report["postgres"]
+    assert postgres["ok"], postgres["problem"]
+    assert set(postgres["stages"]) == {"load", "marts", "features"}
+    assert all(stage["s"] > 0 for stage in postgres["stages"].values())
+    assert postgres["dbt_target"] == "postgres"
+    assert 0 < postgres["dbt_elapsed_s"] < postgres["stages"]["marts"]["s"]
+    assert {"typed_orders", "checked_orders", "customer_order_summary"} <= set(postgres["nodes_s"])
+    assert "analytics-on-run-end-1" in postgres["nodes_s"]  # the publish hook
+    assert "ours on PostgreSQL: ok" in result.stdout

@@ -87,8 +87,8 @@ contested_orders as (
     select order_id from orders_with_disagreeing_lines
 ),
 
--- Not materialized: its readers below recompute it, rather than hold every line in memory at once.
-line_checks as not materialized (
+-- Read twice below; reused_cte() says whether each reader recomputes it (DuckDB) or it is stored once (PostgreSQL).
+line_checks as {{ reused_cte() }} (
     select
         typed.*,
         contested_orders.contested_order_id,

@@ -17,7 +17,9 @@ source as (
     {%- endif %}
 ),
 
-typed as (
+-- Each typed value is read twice below (as itself, and to compare with its text): reused_cte() says
+-- whether it is cast once and stored (PostgreSQL) or recomputed (DuckDB).
+typed as {{ reused_cte() }} (
     select
         {{ raw_line_batch() }} as batch,
         {{ typed_raw_columns('orders') }}
