@@ -108,7 +108,8 @@ def print_daily_table(daily: dict) -> None:
     print(f"targets: {verdict}{reason}")
     for method in ("ours_update", "ours_full"):
         if "slowest_nodes" in daily[method]:
-            nodes = ", ".join(f"{n['node'].split('.')[-1]} {n['s']}" for n in daily[method]["slowest_nodes"][:5])
+            # unique ids are <type>.<package>.<name>[.<hash>]: a test's ends in a hash, so the name is the third part
+            nodes = ", ".join(f"{n['node'].split('.')[2]} {n['s']}" for n in daily[method]["slowest_nodes"][:5])
             print(f"{method}: dbt's own {daily[method]['dbt_elapsed_s']} s; slowest nodes: {nodes}")
     for level, data in daily.get("dagster_dbt_metadata", {}).items():
         extra = f", +{data['over_none_s']} s over none" if "over_none_s" in data else ""
