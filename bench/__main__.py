@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.batch is not None and (args.scaling or args.batch < 1 or args.batches < 1):
         parser.error("--batch needs a positive number of lines and of --batches, and goes without --scaling")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out is a folder (it gets results.json and the charts), and {args.out} is a file")
     if args.batch is not None and args.backend == "postgres":
         parser.error("--batch measures the daily update on DuckDB only: incremental builds are DuckDB-only for now")
 
