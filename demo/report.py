@@ -166,7 +166,9 @@ def main() -> int:
         print(f"ML:         {where}")
         tables = table_counts(con, ("main",))
         for table, rows in tables.items():
-            print(f"  {table:<38} {rows:>12,} rows")
+            # named as one queries it: on the server the copy's `main` is schema ml
+            shown = f"{PG_ML_SCHEMA}.{table.removeprefix('main.')}" if warehouse_backend() == "postgres" else table
+            print(f"  {shown:<38} {rows:>12,} rows")
         print("Models, on held-out data (model vs baseline):")
         for line in model_lines(con, tables):
             print(line)

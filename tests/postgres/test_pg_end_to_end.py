@@ -80,7 +80,7 @@ def test_the_demo_report_reads_the_server(ran):
     [(customers,)] = pg.execute(pg.admin_url, "select count(*) from marts.customer_order_summary")
     [(scores,)] = pg.execute(pg.admin_url, "select count(*) from ml.customer_risk_scores")
     assert f"marts.customer_order_summary {customers:>12,} rows".replace(" ", "") in out.replace(" ", "")
-    assert f"main.customer_risk_scores {scores:>12,} rows".replace(" ", "") in out.replace(" ", "")
+    assert f"ml.customer_risk_scores {scores:>12,} rows".replace(" ", "") in out.replace(" ", "")
     assert "Models, on held-out data" in out and "schema ml" in out
     assert pg.ml_url.split(":")[2].split("@")[0] not in out  # no password printed
     assert 'psql "$ML_PG_URL"' in out
