@@ -1,6 +1,7 @@
 """What keeps a new raw file's way to new scores short (README, "Latency"): both locations execute a run's
-steps in the run's process, their automation sensors tick every 10 s, and the instance reads its run queue
-every second and evaluates sensors in threads. Each setting, changed back to Dagster's default, fails here."""
+steps in the run's process, the raw files' sensor and the automation sensors tick every 10 s, and the
+instance reads its run queue every second and evaluates sensors in threads. Each setting, changed back to
+Dagster's default, fails here."""
 
 import dagster as dg
 import pytest
@@ -17,6 +18,11 @@ pytestmark = pytest.mark.unit
 def test_runs_execute_in_process_and_automation_ticks_every_10_s(defs, automation):
     assert defs.resolve_job_def("__ASSET_JOB").executor_def == dg.in_process_executor
     sensor = next(sensor for sensor in defs.sensors if sensor.name == automation)
+    assert sensor.minimum_interval_seconds == 10
+
+
+def test_the_raw_files_are_looked_at_every_10_s():
+    sensor = next(sensor for sensor in analytics_defs.sensors if sensor.name == "raw_files_sensor")
     assert sensor.minimum_interval_seconds == 10
 
 

@@ -5,7 +5,7 @@ daily batches, the files of raw/orders/ (or the single file raw/orders.parquet|c
 and products are whole snapshot files. Each file is fingerprinted by name, size and modification time (one
 stat: a replaced file is a new delivery; the dbt hook fingerprints batches the same way).
 
-The sensor `raw_files_sensor` stats the files every 30 s and records an observation itself (no run) for
+The sensor `raw_files_sensor` stats the files every 10 s and records an observation itself (no run) for
 every batch or snapshot that is new, re-delivered or removed, with the batch's fingerprint as its data
 version and the batch's name, path, size and time as metadata: the raw_orders asset's page lists the
 batches as they arrived. A new data version on a raw asset is what triggers the dbt models downstream by
@@ -27,7 +27,7 @@ from analytics_location.translator import RAW_SOURCE, AnalyticsTranslator
 from warehouse_paths import raw_dir, warehouse_backend
 
 FORMATS = ("parquet", "csv")
-OBSERVE_EVERY_SECONDS = 30
+OBSERVE_EVERY_SECONDS = 10  # a stat of each landing file; the first step of the drop -> scores latency
 # Past this many changed batches in one tick (a first look at a long history), one observation stands for them.
 MAX_BATCH_OBSERVATIONS = 50
 # An AssetObservation takes its data version as this tag (what ObserveResult's data_version becomes).
