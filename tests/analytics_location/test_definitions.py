@@ -93,7 +93,7 @@ def test_every_model_rebuilds_eagerly_and_only_public_marts_carry_freshness():
     conditions = {name: graph.get(dg.AssetKey(name)).automation_condition for name in models}
     expected = model_automation([dg.AssetKey(f"raw_{table}") for table in ("customers", "orders", "products")])
     assert {name for name, condition in conditions.items() if condition != expected} == set()
-    assert expected.children[0] == dg.AutomationCondition.eager()
+    assert dg.AutomationCondition.eager() in expected.children[0].children
     with_freshness = {name for name in models if graph.get(dg.AssetKey(name)).freshness_policy is not None}
     assert {dg.AssetKey(name) for name in with_freshness} == PUBLIC_MODEL_KEYS
 

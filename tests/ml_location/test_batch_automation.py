@@ -125,6 +125,23 @@ def test_on_a_new_warehouse_the_models_wait_for_every_raw_table_then_build_every
     assert dg.AssetKey("customer_features") in built, built
 
 
+def test_files_observed_before_automation_first_looks_are_still_built(warehouse):
+    """A new Dagster instance (`make ui` on a new .dagster_home) whose raw-files sensor records its first
+    observations before the automation's first evaluation: that evaluation starts the cursor and handles
+    the updates it sees, so eager() alone never built the models whose files it saw first (only the ones
+    observed a moment later were; nothing after them ran). Models never built are built once every raw
+    table has arrived, whenever that happened."""
+    write_shop(warehouse.raw)
+    instance = dg.DagsterInstance.ephemeral()
+    observe(instance, None)
+    built, cursor = set(), None
+    for _ in range(4):
+        more, cursor = tick(instance, cursor)
+        built |= more
+    marts = {"customer_order_summary", "product_performance", "customer_monthly_activity", "product_monthly_sales"}
+    assert {dg.AssetKey(name) for name in marts} <= built, built
+
+
 def summary_orders(warehouse, customer_id: int) -> int:
     with duckdb.connect(str(warehouse.analytics_db), read_only=True) as con:
         return con.execute(

@@ -24,13 +24,26 @@ RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose ta
 
 def model_automation(raw_keys: Iterable[dg.AssetKey]) -> dg.AutomationCondition:
     """Rebuild as soon as an upstream asset (a raw file observed with a new data version, or a model)
-    updates, and build what has never been built; but only once every raw table has arrived. Every dbt build
-    checks all the landing files before it starts (register_raw_files), so on a new warehouse whose orders
-    have not landed yet a run for the products' models could only fail; the models wait, and their update
-    is still pending (since_last_handled) when the last file lands."""
+    updates (eager), and build what has never been built; both only once every raw table has arrived.
+
+    - Every dbt build checks all the landing files before it starts (register_raw_files), so on a new
+      warehouse whose orders have not landed yet a run for the products' models could only fail: the models
+      wait, and their update is still pending (since_last_handled) when the last file lands.
+    - eager() builds a missing model only when it becomes missing or a dependency updates after the
+      condition's first evaluation, which handles what it sees. On a new Dagster instance the raw-files
+      sensor may record its first observations before that evaluation, and those models were never built.
+      So a model Dagster never built is built once its dependencies exist, unless its last run failed
+      (then eager's next dependency update retries it, not every tick)."""
     arrived = [dg.AutomationCondition.asset_matches(key, ~dg.AutomationCondition.missing()) for key in raw_keys]
     every_raw_table = reduce(lambda a, b: a & b, arrived).with_label("every raw table has arrived")
-    return dg.AutomationCondition.eager() & every_raw_table
+    never_built = (
+        dg.AutomationCondition.missing()
+        & ~dg.AutomationCondition.execution_failed()
+        & ~dg.AutomationCondition.any_deps_missing()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    ).with_label("never built, dependencies present")
+    return (dg.AutomationCondition.eager() | never_built) & every_raw_table
 
 
 class AnalyticsTranslator(DagsterDbtTranslator):
