@@ -1,5 +1,6 @@
 """Helpers the tests share: a temporary warehouse, running a code location in-process, reading failures."""
 
+import json
 import os
 import subprocess
 import sys
@@ -71,3 +72,18 @@ def step_failure(result: dg.ExecuteInProcessResult) -> str:
     """The error of the run's one failed step, as the UI shows it."""
     [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     return str(failure.event_specific_data.error)
+
+
+def run_bench(out: Path, earlier: dict, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    """`python -m bench ARGS --out OUT --work OUT/work`, with OUT/results.json holding `earlier` first (the keys
+    a run must keep); asserts the run succeeded; returns its output and the results.json it wrote."""
+    (out / "results.json").write_text(json.dumps(earlier))
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", *args, "--out", str(out), "--work", str(out / "work")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result, json.loads((out / "results.json").read_text())

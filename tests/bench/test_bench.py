@@ -1,15 +1,11 @@
 """The benchmark still works end to end (at a tiny size; the real sizes are not for CI), and its three
 methods compute the same marts: the timings compare like with like only if they agree."""
 
-import json
-import subprocess
-import sys
-
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from support import REPO_ROOT
+from support import run_bench
 
 METHODS = ("baseline", "floor", "ours")
 # Values each method rounds to cents may differ by one cent: pandas rounds halves to even, SQL away from zero.
@@ -21,20 +17,11 @@ EARLIER_DAILY = {"orders": 1, "batch": 1, "written_by": "an earlier run with --b
 def bench(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     # A daily update's figures already there: a run without --batch must keep them (test_daily.py checks).
-    (out / "results.json").write_text(json.dumps({"daily": EARLIER_DAILY}))
     # Clean raw files: the baseline and the floor have no quarantine, so they agree with ours only when
-    # there is nothing to quarantine.
-    command = ["-m", "bench", "--orders", "20000", "--bad-rate", "0", "--keep", "--out", str(out)]
-    command += ["--backend", "postgres"]  # ours on a throwaway PostgreSQL server too
-    result = subprocess.run(
-        [sys.executable, *command, "--work", str(out / "work")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out, result, json.loads((out / "results.json").read_text())
+    # there is nothing to quarantine. --backend postgres: ours on a throwaway PostgreSQL server too.
+    command = ["--orders", "20000", "--bad-rate", "0", "--keep", "--backend", "postgres"]
+    result, report = run_bench(out, {"daily": EARLIER_DAILY}, *command)
+    return out, result, report
 
 
 def test_the_benchmark_runs_and_reports_every_method(bench):

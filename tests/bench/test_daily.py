@@ -2,13 +2,9 @@
 the incremental update found equal to a full refresh, and the other keys of results.json kept. And the
 comparison itself: a table that differs after the update is found, so `equal_to_full_refresh` can fail."""
 
-import json
-import subprocess
-import sys
-
 import duckdb
 import pytest
-from support import REPO_ROOT
+from support import run_bench
 
 from bench.daily import COMPARED, differences, snapshot
 
@@ -19,17 +15,8 @@ EARLIER = {"orders": 7, "baseline": {"written_by": "an earlier run without --bat
 @pytest.fixture(scope="module")
 def daily(tmp_path_factory):
     out = tmp_path_factory.mktemp("daily")
-    (out / "results.json").write_text(json.dumps(EARLIER))
-    command = ["-m", "bench", "--orders", "20000", "--batch", "2000", "--batches", "10", "--out", str(out)]
-    result = subprocess.run(
-        [sys.executable, *command, "--work", str(out / "work")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return out, result, json.loads((out / "results.json").read_text())
+    result, document = run_bench(out, EARLIER, "--orders", "20000", "--batch", "2000", "--batches", "10")
+    return out, result, document
 
 
 def test_the_daily_update_reports_every_method_and_equals_a_full_refresh(daily):
