@@ -7,7 +7,9 @@ a few thousand rows costs less than a dbt process start."""
 
 import functools
 import os
+import random
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -122,3 +124,70 @@ class Landing:
 
     def batch_names(self) -> list[str]:
         return sorted(p.name for p in self.batches.iterdir())
+
+
+# The shop of the daily-batch tests: 20 customers, 10 products, orders written line by line.
+CUSTOMERS = [
+    {
+        "customer_id": i,
+        "name": f"Customer {i}",
+        "email": f"c{i}@example.com",
+        "signup_date": date(2024, 1, 1),
+        "tier": "basic",
+    }
+    for i in range(1, 21)
+]
+PRODUCTS = [
+    {
+        "product_id": p,
+        "product": f"Product {p}",
+        "category": "home",
+        "cost": 1.0 + p,
+        "retail_price": 3.0 + p,
+        "supplier": "Acme",
+    }
+    for p in range(10, 20)
+]
+
+
+def line(order_id, customer_id, product_id, quantity=1, price=5.0, order_date=date(2025, 1, 15)) -> dict:
+    return {
+        "order_id": order_id,
+        "customer_id": customer_id,
+        "product_id": product_id,
+        "quantity": quantity,
+        "price": price,
+        "order_date": order_date,
+    }
+
+
+def orders(rng: random.Random, first_id: int, count: int, start: date, days: int = 20) -> list[dict]:
+    """`count` orders of 1 to 3 lines (distinct products), on days from `start`."""
+    lines = []
+    for order_id in range(first_id, first_id + count):
+        customer = rng.randint(1, 20)
+        day = start + timedelta(days=rng.randrange(days))
+        for product in rng.sample(range(10, 20), rng.randint(1, 3)):
+            lines.append(line(order_id, customer, product, rng.randint(1, 4), round(rng.uniform(1, 50), 2), day))
+    return lines
+
+
+class Pair:
+    """Two warehouses on one landing folder: `inc` is built as analysts and Dagster build it (plain
+    `dbt build`), `full` with --full-refresh every time."""
+
+    def __init__(self, root):
+        self.inc, self.full = root / "inc", root / "full"
+        self.inc.mkdir()
+        self.full.mkdir()
+        self.landing = Landing(self.inc / "raw")
+        (self.full / "raw").symlink_to(self.inc / "raw")
+
+    def check(self, expect_mode: str = "incremental") -> None:
+        built = dbt_build(self.inc)
+        assert built.success, built.exception or [r.message for r in built.result if r.status in ("error", "fail")]
+        assert state(self.inc) == (expect_mode, True)
+        # The reference needs the tables only: `dbt run` writes the same ones as `dbt build`, without the tests.
+        reference = dbt_build(self.full, "--full-refresh", command="run")
+        assert reference.success, reference.exception
+        assert differences(self.inc, self.full) == {}

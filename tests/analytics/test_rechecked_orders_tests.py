@@ -1,0 +1,74 @@
+"""The whole-table tests of stg_orders that an incremental build narrows to the orders it re-checked
+(`where: __rechecked_orders__`, macros/rechecked_orders_only.sql): they read only those orders in an
+incremental build and every order in a full one, and a build is trusted by the next incremental build only
+when they ran and passed."""
+
+import random
+from datetime import date
+
+import duckdb
+from batch_landing import dbt_build, orders, state
+
+ONE_ROW_PER_LINE = "stg_orders_one_row_per_order_line"
+SAME_CUSTOMER_AND_DATE = "stg_orders_lines_agree_on_customer_and_date"
+
+
+def failed_tests(result) -> list[str]:
+    return sorted(r.node.name for r in result.result if r.status == "fail")
+
+
+def duplicate_a_staged_line(warehouse) -> int:
+    """A defect planted behind dbt's back: one staged line of an order of several lines takes the product of
+    another, so the order has the same (order_id, product_id) twice (the row counts stay those of the raw
+    files, which stg_orders_reconcile_with_raw checks). Returns the order."""
+    with duckdb.connect(str(warehouse / "analytics.duckdb")) as con:
+        order_id, low, high = con.execute(
+            "select order_id, min(product_id), max(product_id) from intermediate.checked_orders "
+            "where reason is null group by order_id having count(*) > 1 order by order_id limit 1"
+        ).fetchone()
+        con.execute(
+            "update intermediate.checked_orders set product_id = ? where order_id = ? and product_id = ?",
+            [low, order_id, high],
+        )
+    return order_id
+
+
+def test_an_incremental_build_tests_the_orders_it_rechecked_and_a_full_build_every_order(pair):
+    landing, rng = pair.landing, random.Random(3)
+    landing.write("orders", orders(rng, 1, 30, date(2025, 1, 1)), "2025-01-20.parquet")
+    assert dbt_build(pair.inc).success
+
+    # A line of batch 1 staged twice, and a new batch that does not touch its order: the update re-checks
+    # the new batch's orders only, and the planted copy is not among them.
+    assert duplicate_a_staged_line(pair.inc) < 100
+    landing.write("orders", orders(rng, 100, 20, date(2025, 1, 20)), "2025-02-08.parquet")
+    update = dbt_build(pair.inc)
+    assert update.success, failed_tests(update)
+    assert state(pair.inc) == ("incremental", True)
+    ran = {r.node.name: r.status for r in update.result}
+    assert ran[ONE_ROW_PER_LINE] == ran[SAME_CUSTOMER_AND_DATE] == "pass"
+
+    # A full build of stg_orders and its tests, over the same checked_orders: the tests read every order
+    # again, and the one on (order_id, product_id) fails on the planted copy.
+    full = dbt_build(pair.inc, "--full-refresh", "--select", "stg_orders")
+    assert failed_tests(full) == [ONE_ROW_PER_LINE]
+
+
+def test_a_build_that_left_these_tests_out_is_not_trusted_by_the_next_one(pair):
+    landing, rng = pair.landing, random.Random(5)
+    landing.write("orders", orders(rng, 1, 30, date(2025, 1, 1)), "2025-01-20.parquet")
+
+    # `dbt run` builds every model but runs no test: nothing vouches for the orders it staged.
+    assert dbt_build(pair.inc, command="run").success
+    assert state(pair.inc) == ("full", False)
+    landing.write("orders", orders(rng, 100, 20, date(2025, 1, 20)), "2025-02-08.parquet")
+    assert dbt_build(pair.inc).success
+    assert state(pair.inc) == ("full", True)  # the next build tested every order
+
+    # The same for a build that excluded one of the tests.
+    landing.write("orders", orders(rng, 200, 20, date(2025, 2, 8)), "2025-02-28.parquet")
+    assert dbt_build(pair.inc, "--exclude", SAME_CUSTOMER_AND_DATE).success
+    assert state(pair.inc) == ("incremental", False)
+    landing.write("orders", orders(rng, 300, 20, date(2025, 3, 1)), "2025-03-20.parquet")
+    assert dbt_build(pair.inc).success
+    assert state(pair.inc) == ("full", True)
