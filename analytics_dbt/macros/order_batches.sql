@@ -174,7 +174,7 @@
 
 {% macro record_build(results) -%}
     {#- Run by on-run-end: a build that ran every incremental model and the tests that read only the
-        re-checked orders (macros/rechecked_orders_only.sql), with nothing failed or skipped, becomes the
+        rows the build changed (macros/tests_of_changed_rows.sql), with nothing failed or skipped, becomes the
         state the next build compares with. typed_orders may be left out when no batch changed (Dagster then
         builds only what is downstream of the changed dimension files). -#}
     {%- if not execute or target.type != 'duckdb' or not state_exists('status') -%}{{ return('') }}{%- endif -%}
@@ -182,7 +182,7 @@
     {%- if not (incremental | select('in', selected_resources) | list) -%}{{ return('') }}{%- endif -%}
     {%- set no_batch_changed = run_query("select count(*) from " ~ state_table('changed_batches')).columns[0].values()[0] == 0 -%}
     {%- set required = (incremental | reject('equalto', 'model.analytics.typed_orders') | list if no_batch_changed else incremental)
-        + rechecked_orders_tests() -%}
+        + changed_rows_tests() -%}
     {%- set ran_ok = results | selectattr('status', 'in', ['success', 'pass', 'warn']) | map(attribute='node.unique_id') | list -%}
     {#- Exposures (the ML team's assets, models/_exposures.yml) are listed by `dbt build` as skipped: not a node
         that failed. -#}
@@ -218,7 +218,7 @@
         lines (affected_keys), and, for a mart with one row per dimension row, the keys whose row in the
         dimension (`columns` of it, as the mart shows them) differs from the mart's. -#}
     {%- set keys = [key] if key is string else key -%}
-    select {{ keys | join(", ") }} from {{ affected }}
+    select distinct {{ keys | join(", ") }} from {{ affected }}
     where {% for column in keys %}{{ column }} is not null{{ " and " if not loop.last }}{% endfor %}
     {%- if dimension is not none %}
     union
@@ -231,24 +231,47 @@
 {%- endmacro %}
 
 
+{% macro rebuilt_keys_table() -%}
+    {#- Where an incremental mart's pre-hook stores the keys this build recomputes. -#}
+    {{- return(state_table('rebuilt_' ~ this.identifier)) -}}
+{%- endmacro %}
+
+
+{% macro mart_key_columns() -%}
+    {%- set key = config.get('meta')['rebuilt_keys']['key'] -%}
+    {{- return([key] if key is string else key) -}}
+{%- endmacro %}
+
+
 {% macro mart_rebuilt_keys() -%}
-    {#- rebuilt_keys of an incremental mart, from its config `meta.rebuilt_keys` ({key: a column or a list,
-        dimension: the model with one row per key, columns: the dimension's columns the mart shows}): written
-        once in the mart's config, read by its body (which rows to recompute) and by its pre-hook (which rows
-        to delete). -#}
-    {%- set spec = config.get('meta')['rebuilt_keys'] -%}
-    {%- set dimension = ref(spec['dimension']) if spec.get('dimension') else none -%}
-    {{- return(rebuilt_keys(spec['key'], ref('affected_keys'), dimension, spec.get('columns', []))) -}}
+    {#- The keys this incremental build of the mart recomputes, as a query (read by the mart's body): its
+        pre-hook stored them, computed once, from its config `meta.rebuilt_keys` ({key: a column or a list,
+        dimension: the model with one row per key, columns: the dimension's columns the mart shows}). The
+        config is read only when the build is an incremental one: at parse time it is not set yet. -#}
+    {{- return("select " ~ mart_key_columns() | join(", ") ~ " from " ~ rebuilt_keys_table()) -}}
+{%- endmacro %}
+
+
+{% macro rebuilt_months_start() -%}
+    {#- For a monthly mart's incremental build: the first month among the keys it recomputes, as a date
+        literal. The key filter already implies it; as a constant, DuckDB also skips the row groups of
+        older lines by their min/max order_date (checked_orders is written batch by batch, so its row
+        groups follow the order dates). -#}
+    {%- set first = run_query("select min(month) from " ~ ref('affected_keys')).columns[0].values()[0] -%}
+    {{- return("date '" ~ first ~ "'" if first is not none else "null") -}}
 {%- endmacro %}
 
 
 {% macro delete_rebuilt_mart_rows() -%}
-    {#- The pre-hook of an incremental mart: delete_rebuilt_rows for the keys of mart_rebuilt_keys (its
-        config is read only when the build is an incremental one: at parse time it is not set yet). -#}
+    {#- The pre-hook of an incremental mart: stores the keys of rebuilt_keys (the mart's body reads them,
+        and so do its tests that say `where: __rebuilt_keys__`), then delete_rebuilt_rows for them. -#}
     {%- if incremental_build() -%}
-        {%- set key = config.get('meta')['rebuilt_keys']['key'] -%}
-        {%- set columns = key if key is string else '(' ~ key | join(', ') ~ ')' -%}
-        {{- delete_rebuilt_rows(columns ~ ' in (' ~ mart_rebuilt_keys() ~ ')') -}}
+        {%- set spec = config.get('meta')['rebuilt_keys'] -%}
+        {%- set dimension = ref(spec['dimension']) if spec.get('dimension') else none -%}
+        {%- set columns = mart_key_columns() -%}
+        create or replace table {{ rebuilt_keys_table() }} as
+        {{ rebuilt_keys(spec['key'], ref('affected_keys'), dimension, spec.get('columns', [])) }};
+        {{ delete_rebuilt_rows('(' ~ columns | join(', ') ~ ') in (' ~ mart_rebuilt_keys() ~ ')') }}
     {%- else -%}
         {{- delete_rebuilt_rows(none) -}}
     {%- endif -%}

@@ -1,7 +1,7 @@
-"""The whole-table tests of stg_orders that an incremental build narrows to the orders it re-checked
-(`where: __rechecked_orders__`, macros/rechecked_orders_only.sql): they read only those orders in an
-incremental build and every order in a full one, and a build is trusted by the next incremental build only
-when they ran and passed."""
+"""The tests that an incremental build narrows to the rows it changed (macros/tests_of_changed_rows.sql):
+stg_orders' (`where: __rechecked_orders__`: the orders it re-checked) and the customer marts'
+(`where: __rebuilt_keys__`: the keys it recomputed). They read only those rows in an incremental build and
+every row in a full one, and a build is trusted by the next incremental build only when they ran and passed."""
 
 import random
 from datetime import date
@@ -11,6 +11,7 @@ from batch_landing import dbt_build, orders, state
 
 ONE_ROW_PER_LINE = "stg_orders_one_row_per_order_line"
 SAME_CUSTOMER_AND_DATE = "stg_orders_lines_agree_on_customer_and_date"
+ONE_ROW_PER_CUSTOMER_MONTH = "customer_monthly_activity_one_row_per_customer_month"
 
 
 def failed_tests(result) -> list[str]:
@@ -33,25 +34,37 @@ def duplicate_a_staged_line(warehouse) -> int:
     return order_id
 
 
-def test_an_incremental_build_tests_the_orders_it_rechecked_and_a_full_build_every_order(pair):
+def duplicate_a_mart_row(warehouse, month: date) -> None:
+    """The same for customer_monthly_activity: one customer's row of `month`, twice."""
+    with duckdb.connect(str(warehouse / "analytics.duckdb")) as con:
+        con.execute(
+            "insert into marts.customer_monthly_activity select * from marts.customer_monthly_activity "
+            "where month = ? limit 1",
+            [month],
+        )
+
+
+def test_an_incremental_build_tests_the_rows_it_changed_and_a_full_build_every_row(pair):
     landing, rng = pair.landing, random.Random(3)
-    landing.write("orders", orders(rng, 1, 30, date(2025, 1, 1)), "2025-01-20.parquet")
+    landing.write("orders", orders(rng, 1, 30, date(2024, 12, 1)), "2024-12-20.parquet")
     assert dbt_build(pair.inc).success
 
-    # A line of batch 1 staged twice, and a new batch that does not touch its order: the update re-checks
-    # the new batch's orders only, and the planted copy is not among them.
+    # Defects planted in what batch 1 built (a line staged twice, a customer-month twice), then a new batch
+    # of February orders: the update re-checks its orders only and recomputes its customers' February, and
+    # the planted rows are not among them.
     assert duplicate_a_staged_line(pair.inc) < 100
-    landing.write("orders", orders(rng, 100, 20, date(2025, 1, 20)), "2025-02-08.parquet")
+    duplicate_a_mart_row(pair.inc, date(2024, 12, 1))
+    landing.write("orders", orders(rng, 100, 20, date(2025, 2, 1)), "2025-02-20.parquet")
     update = dbt_build(pair.inc)
     assert update.success, failed_tests(update)
     assert state(pair.inc) == ("incremental", True)
     ran = {r.node.name: r.status for r in update.result}
-    assert ran[ONE_ROW_PER_LINE] == ran[SAME_CUSTOMER_AND_DATE] == "pass"
+    assert ran[ONE_ROW_PER_LINE] == ran[SAME_CUSTOMER_AND_DATE] == ran[ONE_ROW_PER_CUSTOMER_MONTH] == "pass"
 
-    # A full build of stg_orders and its tests, over the same checked_orders: the tests read every order
-    # again, and the one on (order_id, product_id) fails on the planted copy.
-    full = dbt_build(pair.inc, "--full-refresh", "--select", "stg_orders")
-    assert failed_tests(full) == [ONE_ROW_PER_LINE]
+    # The same tests in a full build (each run alone, over the same tables: a build skips what follows a
+    # failure): they read every row again, and fail on the planted copies.
+    for test in (ONE_ROW_PER_LINE, ONE_ROW_PER_CUSTOMER_MONTH):
+        assert failed_tests(dbt_build(pair.inc, "--full-refresh", "--select", test)) == [test]
 
 
 def test_a_build_that_left_these_tests_out_is_not_trusted_by_the_next_one(pair):

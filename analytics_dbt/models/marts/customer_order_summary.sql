@@ -7,7 +7,7 @@
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the customers of the affected orders and those whose name or tier
--- changed (rebuilt_keys); the pre-hook first deletes their rows.
+-- changed (rebuilt_keys); the pre-hook first stores them and deletes their rows.
 {% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
 with customers as (
     select * from {{ ref('stg_customers') }}

@@ -7,11 +7,15 @@
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the (product_id, month) pairs of the affected orders' lines, before
--- and after the change (rebuilt_keys); the pre-hook first deletes their rows.
+-- and after the change (rebuilt_keys); the pre-hook first stores them and deletes their rows.
 {% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
 with order_lines as (
     select * from {{ ref('stg_orders') }}
-    {% if rebuilt %}where (product_id, cast(date_trunc('month', order_date) as date)) in ({{ rebuilt }}){% endif %}
+    {% if rebuilt -%}
+        where
+            order_date >= {{ rebuilt_months_start() }}
+            and (product_id, cast(date_trunc('month', order_date) as date)) in ({{ rebuilt }})
+    {%- endif %}
 )
 
 -- An order has at most one line per product (stg_orders is unique on order_id, product_id), so a

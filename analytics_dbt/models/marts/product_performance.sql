@@ -7,7 +7,7 @@
 ) }}
 -- depends_on: {{ ref('affected_keys') }}
 -- Incremental: a build recomputes the products of the affected orders and those whose catalogue row
--- changed (rebuilt_keys); the pre-hook first deletes their rows.
+-- changed (rebuilt_keys); the pre-hook first stores them and deletes their rows.
 {% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
 with products as (
     select * from {{ ref('stg_products') }}
