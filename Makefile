@@ -115,7 +115,8 @@ serve: setup
 ## make bench ORDERS=N: the benchmark at one size (default 1,000,000 orders): table, bench/results.json,
 ## bench/chart.png. make bench SCALING=1: 1M, 10M and 50M orders, bench/scaling.json and bench/scaling.png.
 ## make bench ORDERS=N BATCH=M: the daily update (N lines of history in batch files, one new batch of M lines):
-## table, and the `daily` object of bench/results.json (its other keys stay). METADATA_COST=1 adds a Dagster-run
+## table, and the `daily` object of bench/results.json (its other keys stay); with SCALING=1, at 1M, 10M and 50M
+## lines of history: bench/daily_scaling.json and bench/daily_scaling.png. METADATA_COST=1 adds a Dagster-run
 ## dbt build timed at each ANALYTICS_DBT_METADATA level.
 ## BACKEND=postgres: ours on PostgreSQL too (a throwaway server, or ANALYTICS_PG_URL/ML_PG_URL), key `postgres`.
 BATCH ?=

@@ -1,4 +1,4 @@
-"""`python -m bench [--orders N] [--scaling | --batch M]`: the same work done three ways on the same generated
+"""`python -m bench [--orders N | --scaling] [--batch M]`: the same work done three ways on the same generated
 raw files, timed and measured per stage, with a printed table, bench/results.json (or bench/scaling.json) and a chart.
 
 - baseline: the original pandas + pickle design (bench/baseline.py);
@@ -8,7 +8,8 @@ raw files, timed and measured per stage, with a printed table, bench/results.jso
 
 With --batch M, the daily update instead (bench/daily.py): N lines of history in daily batch files, one new
 batch of M lines, our incremental update against our full refresh, the baseline and the floor; it goes into
-the `daily` object of bench/results.json, whose other keys stay (and a run without --batch keeps `daily`).
+the `daily` object of bench/results.json, whose other keys stay (and a run without --batch keeps `daily`);
+with --scaling too, at 1M, 10M and 50M lines of history, into bench/daily_scaling.json and daily_scaling.png.
 """
 
 import argparse
@@ -111,28 +112,36 @@ def read_results(target: Path) -> dict:
 
 
 def run_daily(args: argparse.Namespace) -> int:
-    """The daily update, written into results.json's `daily` object; the file's other keys stay."""
+    """The daily update, written into results.json's `daily` object (the file's other keys stay); with
+    --scaling, at each of SCALING_SIZES, into daily_scaling.json."""
     limits = {"timeout": args.timeout, "memory_cap_mb": args.memory_cap_gb * 1000, "cwd": REPO_ROOT}
-    daily = bench_daily(
-        args.orders,
-        args.batch,
-        args.batches,
-        args.work,
-        args.seed,
-        limits,
-        args.bad_rate,
-        args.keep,
-        with_metadata_cost=args.metadata_cost,
-    )
-    daily["machine"] = machine()
-    print_daily_table(daily)
+    dailies = []
+    for orders in SCALING_SIZES if args.scaling else (args.orders,):
+        daily = bench_daily(
+            orders,
+            args.batch,
+            args.batches,
+            args.work,
+            args.seed,
+            limits,
+            args.bad_rate,
+            args.keep,
+            with_metadata_cost=args.metadata_cost,
+        )
+        daily["machine"] = machine()
+        print_daily_table(daily)
+        dailies.append(daily)
     args.out.mkdir(parents=True, exist_ok=True)
-    target = args.out / "results.json"
-    document = read_results(target)
-    document["daily"] = daily
-    target.write_text(json.dumps(document, indent=2) + "\n")
-    daily_chart(daily, args.out / "daily.png")
-    print(f"\nwrote the daily object of {target}, and its chart daily.png")
+    if args.scaling:
+        target, chart_name = args.out / "daily_scaling.json", "daily_scaling.png"
+        target.write_text(json.dumps({"machine": machine(), "runs": dailies}, indent=2) + "\n")
+    else:
+        target, chart_name = args.out / "results.json", "daily.png"
+        document = read_results(target)
+        document["daily"] = dailies[0]
+        target.write_text(json.dumps(document, indent=2) + "\n")
+    daily_chart(dailies, args.out / chart_name)
+    print(f"\nwrote {target} ({'each size' if args.scaling else 'its daily object'}) and its chart {chart_name}")
     return 0
 
 
@@ -160,8 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--backend", choices=("duckdb", "postgres"), default="duckdb", help="postgres: ours on it too")
     args = parser.parse_args(argv)
-    if args.batch is not None and (args.scaling or args.batch < 1 or args.batches < 1):
-        parser.error("--batch needs a positive number of lines and of --batches, and goes without --scaling")
+    if args.batch is not None and (args.batch < 1 or args.batches < 1):
+        parser.error("--batch needs a positive number of lines and of --batches")
     if args.out.exists() and not args.out.is_dir():
         parser.error(f"--out is a folder (it gets results.json and the charts), and {args.out} is a file")
     if args.batch is not None and args.backend == "postgres":

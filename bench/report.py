@@ -117,26 +117,29 @@ def print_daily_table(daily: dict) -> None:
         print(f"Dagster-run dbt build, metadata {level}: {data['total_s']} s{extra}, peak {data['peak_mb']} MB{status}")
 
 
-def daily_chart(daily: dict, path: Path) -> None:
-    """The daily update's seconds per stage and peak memory, per method (bench/daily.png)."""
+def daily_chart(dailies: list[dict], path: Path) -> None:
+    """The daily update's seconds per stage and peak memory, per method: one column per history size
+    (bench/daily.png for one run, bench/daily_scaling.png for --scaling)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (time_ax, memory_ax) = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = plt.subplots(2, len(dailies), figsize=(5.5 * len(dailies), 7), squeeze=False)
     colors = {"startup": "#bbbbbb", "marts": "#4c72b0", "features": "#dd8452"}
     labels = [m.replace("_", "\n") for m in DAILY_METHODS]
-    bottoms = [0.0] * len(DAILY_METHODS)
-    for stage, color in colors.items():
-        heights = [daily[m]["stages"].get(stage, {}).get("s", 0) for m in DAILY_METHODS]
-        time_ax.bar(labels, heights, bottom=bottoms, color=color, label=stage)
-        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
-    equal = "equal to a full refresh" if daily["equal_to_full_refresh"] else "NOT equal to a full refresh"
-    time_ax.set_title(f"{daily['orders']:,} lines + a {daily['batch']:,}-line batch: wall s ({equal})", fontsize=9)
-    time_ax.legend(fontsize=8)
-    memory_ax.bar(labels, [daily[m]["peak_mb"] for m in DAILY_METHODS], color="#8172b3")
-    memory_ax.set_title("peak memory (MB, whole process tree)", fontsize=9)
+    for column, daily in enumerate(dailies):
+        time_ax, memory_ax = axes[0][column], axes[1][column]
+        bottoms = [0.0] * len(DAILY_METHODS)
+        for stage, color in colors.items():
+            heights = [daily[m]["stages"].get(stage, {}).get("s", 0) for m in DAILY_METHODS]
+            time_ax.bar(labels, heights, bottom=bottoms, color=color, label=stage)
+            bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+        equal = "equal to a full refresh" if daily["equal_to_full_refresh"] else "NOT equal to a full refresh"
+        time_ax.set_title(f"{daily['orders']:,} lines + a {daily['batch']:,}-line batch: wall s\n({equal})", fontsize=9)
+        memory_ax.bar(labels, [daily[m]["peak_mb"] for m in DAILY_METHODS], color="#8172b3")
+        memory_ax.set_title("peak memory (MB, whole process tree)", fontsize=9)
+    axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
