@@ -231,14 +231,16 @@
 {%- endmacro %}
 
 
-{% macro rebuilt_keys_table() -%}
-    {#- Where an incremental mart's pre-hook stores the keys this build recomputes. -#}
-    {{- return(state_table('rebuilt_' ~ this.identifier)) -}}
+{% macro rebuilt_keys_table(mart=none) -%}
+    {#- The table (of schema build_state) where an incremental mart's pre-hook stores the keys this build
+        recomputes: of the model being built, or of the mart named `mart`. -#}
+    {{- return('rebuilt_' ~ (mart or this.identifier)) -}}
 {%- endmacro %}
 
 
-{% macro mart_key_columns() -%}
-    {%- set key = config.get('meta')['rebuilt_keys']['key'] -%}
+{% macro mart_key_columns(meta=none) -%}
+    {#- The key columns of an incremental mart, from its `meta.rebuilt_keys` (the model being built's, or `meta`). -#}
+    {%- set key = (meta or config.get('meta'))['rebuilt_keys']['key'] -%}
     {{- return([key] if key is string else key) -}}
 {%- endmacro %}
 
@@ -248,7 +250,7 @@
         pre-hook stored them, computed once, from its config `meta.rebuilt_keys` ({key: a column or a list,
         dimension: the model with one row per key, columns: the dimension's columns the mart shows}). The
         config is read only when the build is an incremental one: at parse time it is not set yet. -#}
-    {{- return("select " ~ mart_key_columns() | join(", ") ~ " from " ~ rebuilt_keys_table()) -}}
+    {{- return("select " ~ mart_key_columns() | join(", ") ~ " from " ~ state_table(rebuilt_keys_table())) -}}
 {%- endmacro %}
 
 
@@ -269,7 +271,7 @@
         {%- set spec = config.get('meta')['rebuilt_keys'] -%}
         {%- set dimension = ref(spec['dimension']) if spec.get('dimension') else none -%}
         {%- set columns = mart_key_columns() -%}
-        create or replace table {{ rebuilt_keys_table() }} as
+        create or replace table {{ state_table(rebuilt_keys_table()) }} as
         {{ rebuilt_keys(spec['key'], ref('affected_keys'), dimension, spec.get('columns', [])) }};
         {{ delete_rebuilt_rows('(' ~ columns | join(', ') ~ ') in (' ~ mart_rebuilt_keys() ~ ')') }}
     {%- else -%}

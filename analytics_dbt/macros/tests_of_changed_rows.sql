@@ -40,11 +40,10 @@
     {%- endif -%}
     {%- set mart = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
         | selectattr('alias', 'equalto', relation.identifier) | first -%}
-    {%- set key = mart.config.meta['rebuilt_keys']['key'] -%}
-    {%- set columns = [key] if key is string else key -%}
-    {%- if not state_exists('rebuilt_' ~ relation.identifier) -%}{{ return('') }}{%- endif -%}
-    {{- return("(" ~ columns | join(", ") ~ ") in (select " ~ columns | join(", ") ~ " from "
-        ~ state_table('rebuilt_' ~ relation.identifier) ~ ")") -}}
+    {%- set columns = mart_key_columns(mart.config.meta) | join(", ") -%}
+    {%- set stored = rebuilt_keys_table(relation.identifier) -%}
+    {%- if not state_exists(stored) -%}{{ return('') }}{%- endif -%}
+    {{- return("(" ~ columns ~ ") in (select " ~ columns ~ " from " ~ state_table(stored) ~ ")") -}}
 {%- endmacro %}
 
 
