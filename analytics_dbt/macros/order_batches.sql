@@ -213,16 +213,15 @@
 {%- endmacro %}
 
 
-{% macro rebuilt_keys(key, affected, dimension=none, columns=[]) -%}
-    {#- The keys an incremental mart recomputes: `key` (a column, or a list of columns) of the affected
+{% macro rebuilt_keys(keys, affected, dimension=none, columns=[]) -%}
+    {#- The keys an incremental mart recomputes: the `keys` columns (mart_key_columns) of the affected
         lines (affected_keys), and, for a mart with one row per dimension row, the keys whose row in the
         dimension (`columns` of it, as the mart shows them) differs from the mart's. -#}
-    {%- set keys = [key] if key is string else key -%}
     select distinct {{ keys | join(", ") }} from {{ affected }}
     where {% for column in keys %}{{ column }} is not null{{ " and " if not loop.last }}{% endfor %}
     {%- if dimension is not none %}
     union
-    select {{ key }} from (
+    select {{ keys | join(", ") }} from (
         (select {{ columns | join(", ") }} from {{ dimension }} except select {{ columns | join(", ") }} from {{ this }})
         union all
         (select {{ columns | join(", ") }} from {{ this }} except select {{ columns | join(", ") }} from {{ dimension }})
@@ -272,7 +271,7 @@
         {%- set dimension = ref(spec['dimension']) if spec.get('dimension') else none -%}
         {%- set columns = mart_key_columns() -%}
         create or replace table {{ state_table(rebuilt_keys_table()) }} as
-        {{ rebuilt_keys(spec['key'], ref('affected_keys'), dimension, spec.get('columns', [])) }};
+        {{ rebuilt_keys(columns, ref('affected_keys'), dimension, spec.get('columns', [])) }};
         {{ delete_rebuilt_rows('(' ~ columns | join(', ') ~ ') in (' ~ mart_rebuilt_keys() ~ ')') }}
     {%- else -%}
         {{- delete_rebuilt_rows(none) -}}
