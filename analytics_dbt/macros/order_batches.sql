@@ -1,7 +1,8 @@
 {#- Daily batches of orders, and what makes a plain `dbt build` incremental.
 
     The batch (a file of raw/orders/, or the single file raw/orders.parquet|csv) is the unit that arrives.
-    A batch is identified by its file name and fingerprinted by size and modification time: a file
+    A batch is identified by its file name and fingerprinted by size and modification time in µs (the
+    text of warehouse_paths.landing_fingerprint, which the raw files' sensor gives as data versions): a file
     replaced under the same name is a re-delivered batch. (A content hash would also ignore a mere
     `touch`, but it reads every byte of every batch at every build; a false "changed" only costs a
     recompute of that batch's orders, never a wrong result.)

@@ -2,8 +2,9 @@
 
 Dagster does not make these files: the source systems drop them in $WAREHOUSE_DIR/raw/. Orders arrive in
 daily batches, the files of raw/orders/ (or the single file raw/orders.parquet|csv, one batch); customers
-and products are whole snapshot files. Each file is fingerprinted by name, size and modification time (one
-stat: a replaced file is a new delivery; the dbt hook fingerprints batches the same way).
+and products are whole snapshot files. Each file is identified by its name and fingerprinted by
+warehouse_paths.landing_fingerprint (size and modification time, one stat: a replaced file is a new delivery),
+the fingerprint dbt's build records for the batches it read, so the batches the UI lists are the build's.
 
 The sensor `raw_files_sensor` stats the files every 10 s and records an observation itself (no run) for
 every batch or snapshot that is new, re-delivered or removed, with the batch's fingerprint as its data
@@ -24,7 +25,7 @@ import dagster as dg
 
 from analytics_location.project import analytics_dbt_project
 from analytics_location.translator import RAW_SOURCE, AnalyticsTranslator
-from warehouse_paths import raw_dir, warehouse_backend
+from warehouse_paths import landing_fingerprint, raw_dir, warehouse_backend
 
 FORMATS = ("parquet", "csv")
 OBSERVE_EVERY_SECONDS = 10  # a stat of each landing file; the first step of the drop -> scores latency
@@ -57,17 +58,12 @@ def landing_files(table: str) -> list[Path]:
     return single if len(single) == 1 and not batches else []
 
 
-def file_fingerprint(path: Path) -> str:
-    stat = path.stat()
-    return hashlib.sha256(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:16]
-
-
 def batch_fingerprints(table: str) -> dict[str, str]:
     """Batch (file name) -> fingerprint, for every file the table is delivered in."""
     fingerprints = {}
     for path in landing_files(table):
         try:
-            fingerprints[path.name] = file_fingerprint(path)
+            fingerprints[path.name] = landing_fingerprint(path)
         except FileNotFoundError:  # replaced between the listing and the stat: seen at the next tick
             continue
     return fingerprints
@@ -105,10 +101,17 @@ def observe(key: dg.AssetKey, table: str) -> dg.ObserveResult:
     )
 
 
-def batch_observation(key: dg.AssetKey, table: str, batch: str, version: str, change: str) -> dg.AssetObservation:
-    """One batch (or snapshot file) new, re-delivered or removed, with its fingerprint as data version."""
+def batch_version(batch: str, fingerprint: str) -> str:
+    """A batch observation's data version: the batch and its fingerprint, as dbt's ledger keys a landed batch
+    (two batches may share a size and a modification time; a batch's version must still differ from the last)."""
+    return f"{batch}@{fingerprint}"
+
+
+def batch_observation(key: dg.AssetKey, table: str, batch: str, fingerprint: str, change: str) -> dg.AssetObservation:
+    """One batch (or snapshot file) new, re-delivered or removed, with its name and fingerprint as data version."""
     path = next((p for p in landing_files(table) if p.name == batch), None)
-    metadata = {"batch": batch, "change": change}
+    metadata = {"batch": batch, "change": change, "fingerprint": fingerprint}
+    version = batch_version(batch, fingerprint if change != "removed" else f"removed-{fingerprint}")
     if path is not None and path.exists():
         stat = path.stat()
         metadata |= {
@@ -125,7 +128,7 @@ def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str
         for batch, version in sorted(now.items())
         if seen.get(batch) != version
     ]
-    changes += [(batch, f"removed-{version}", "removed") for batch, version in sorted(seen.items()) if batch not in now]
+    changes += [(batch, version, "removed") for batch, version in sorted(seen.items()) if batch not in now]
     if len(changes) > MAX_BATCH_OBSERVATIONS:
         summary = observe(key, table)
         return [
