@@ -18,7 +18,11 @@
     then. And what can change a row without a new line is changed on purpose: an order whose customer or
     product stopped being staged is an affected order, and a customer or product whose dimension row changed
     is a recomputed key. On a long history the whole-table tests cost an update more than its models, and
-    the grouped ones ran out of DuckDB's default memory (docs/benchmarks.md). -#}
+    the grouped ones ran out of DuckDB's default memory (docs/benchmarks.md).
+
+    Var whole_tables (dbt_project.yml) makes these tests read every row without a full refresh: a defect
+    planted behind dbt's back, outside what builds change, is otherwise found only by a full rebuild. The
+    weekly Dagster schedule weekly_whole_table_tests runs them so; an analyst: `dbt test --vars '{whole_tables: true}'`. -#}
 
 {% macro changed_rows_placeholders() %}{{ return(['__rechecked_orders__', '__rebuilt_keys__']) }}{% endmacro %}
 
@@ -26,7 +30,8 @@
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where', '') -%}
     {%- if where in changed_rows_placeholders() -%}
-        {%- set where = changed_rows_filter(relation, where) if incremental_mode() else '' -%}
+        {%- set narrowed = incremental_mode() and not var('whole_tables', false) -%}
+        {%- set where = changed_rows_filter(relation, where) if narrowed else '' -%}
     {%- endif -%}
     {{- return("(select * from " ~ relation ~ " where " ~ where ~ ") dbt_subquery" if where else relation) -}}
 {%- endmacro %}

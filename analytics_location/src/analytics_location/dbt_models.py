@@ -1,6 +1,8 @@
 """The dbt project's models as one dagster-dbt multi-asset; dbt tests become asset checks (those with
 severity error are blocking, so downstream assets do not run on data that failed them)."""
 
+import json
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
@@ -20,6 +22,8 @@ from warehouse_paths import analytics_db, warehouse_backend
 class DbtBuildConfig(dg.Config):
     full_refresh: bool = False
     """Rebuild incremental models from scratch (`dbt build --full-refresh`)."""
+    whole_tables: bool = False
+    """Tests narrowed to the rows a build changed read every row (dbt var whole_tables)."""
 
 
 @dbt_assets(
@@ -30,6 +34,8 @@ class DbtBuildConfig(dg.Config):
 )
 def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    if config.whole_tables:
+        args += ["--vars", json.dumps({"whole_tables": True})]
     if warehouse_backend() == "duckdb":  # another process (an analyst's dbt build) may hold the file
         wait_until_free(analytics_db(), context.log.info)
     invocation = dbt.cli(args, context=context)

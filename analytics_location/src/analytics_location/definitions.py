@@ -7,7 +7,7 @@ from analytics_location.dbt_models import analytics_dbt_models
 from analytics_location.hand_builds import dbt_hand_builds_sensor
 from analytics_location.project import DBT_EXECUTABLE, analytics_dbt_project
 from analytics_location.raw_files import raw_files, raw_files_sensor
-from analytics_location.schedules import daily_marts_schedule
+from analytics_location.schedules import daily_marts_schedule, weekly_whole_table_tests
 from warehouse_paths import ANALYTICS_PG_URL_ENV, warehouse_backend
 
 
@@ -25,7 +25,7 @@ raw_assets, raw_resources = raw_assets_and_resources(warehouse_backend())
 
 defs = dg.Definitions(
     assets=[raw_assets, analytics_dbt_models],
-    schedules=[daily_marts_schedule],
+    schedules=[daily_marts_schedule, weekly_whole_table_tests],
     # A run's steps execute in the run's own process: the dbt step is one step, so a process per step
     # would only add an interpreter start (and the location's imports) to every run.
     executor=dg.in_process_executor,
