@@ -7,7 +7,7 @@ import random
 from datetime import date
 
 import duckdb
-from batch_landing import dbt_build, orders, state
+from batch_landing import BUILT_TABLES, dbt_build, orders, state
 
 ONE_ROW_PER_LINE = "stg_orders_one_row_per_order_line"
 SAME_CUSTOMER_AND_DATE = "stg_orders_lines_agree_on_customer_and_date"
@@ -85,3 +85,25 @@ def test_a_build_that_left_these_tests_out_is_not_trusted_by_the_next_one(pair):
     landing.write("orders", orders(rng, 300, 20, date(2025, 3, 1)), "2025-03-20.parquet")
     assert dbt_build(pair.inc).success
     assert state(pair.inc) == ("full", True)
+
+
+def test_the_whole_tables_var_finds_what_the_incremental_build_did_not_read_and_rebuilds_nothing(pair):
+    landing, rng = pair.landing, random.Random(3)
+    landing.write("orders", orders(rng, 1, 30, date(2024, 12, 1)), "2024-12-20.parquet")
+    assert dbt_build(pair.inc).success
+    duplicate_a_staged_line(pair.inc)
+    duplicate_a_mart_row(pair.inc, date(2024, 12, 1))
+    landing.write("orders", orders(rng, 100, 20, date(2025, 2, 1)), "2025-02-20.parquet")
+    assert dbt_build(pair.inc).success  # the narrowed tests read only February's orders
+    before = {table: table_rows(pair.inc, table) for table in BUILT_TABLES}
+
+    # The weekly schedule's run (and an analyst's): every row read, nothing recomputed.
+    tested = dbt_build(pair.inc, "--vars", "{whole_tables: true}", command="test")
+    assert {ONE_ROW_PER_LINE, ONE_ROW_PER_CUSTOMER_MONTH} <= set(failed_tests(tested))
+    assert {table: table_rows(pair.inc, table) for table in BUILT_TABLES} == before
+    assert state(pair.inc) == ("incremental", True)
+
+
+def table_rows(warehouse, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True) as con:
+        return sorted(con.execute(f"select * from {table}").fetchall(), key=str)

@@ -144,3 +144,13 @@ def test_the_daily_schedule_builds_every_model_of_the_marts_and_quarantine_and_u
     job = defs.resolve_job_def("daily_marts_build")
     models = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "model"}
     assert {key.to_user_string() for key in job.asset_layer.executable_asset_keys} == models
+
+
+def test_the_weekly_schedule_runs_every_dbt_test_over_whole_tables_and_builds_no_model():
+    schedule = defs.resolve_schedule_def("weekly_whole_table_tests")
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    job = defs.resolve_job_def(schedule.job_name)
+    tests = {node["name"] for node in manifest()["nodes"].values() if node["resource_type"] == "test"}
+    assert {check.name for check in job.asset_layer.asset_graph.asset_check_keys} >= tests
+    assert job.asset_layer.executable_asset_keys == set(), "the job materializes no asset"
+    assert job.run_config["ops"]["analytics_dbt_models"]["config"]["whole_tables"] is True
