@@ -281,39 +281,24 @@
 
 
 {% macro check_batch_file(file, src, problems) -%}
-    {#- The checks register_raw_files makes of a single landing file, for one batch file (DuckDB): appends
-        what is wrong with it to `problems`, naming the file. -#}
-    {%- set size = run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0] -%}
-    {%- if size == 0 -%}
-        {%- do problems.append(file ~ " is empty (0 bytes)") -%}
-        {{- return('') -}}
+    {#- The checks of one batch file on DuckDB: its facts read here, the checks and messages those of every
+        landing file (raw_files.sql check_file_facts). -#}
+    {%- set facts = {"size": run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0]} -%}
+    {%- if facts.size > 0 -%}
+        {%- set reader = raw_file_reader(file) | trim -%}
+        {%- do facts.update({"columns": run_query("describe select * from " ~ reader).columns[0].values() | list}) -%}
+        {%- do facts.update({"has_rows":
+            run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0}) -%}
     {%- endif -%}
-    {%- set reader = raw_file_reader(file) | trim -%}
-    {%- set found_columns = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
-    {%- set expected = src.columns.keys() | list -%}
-    {%- set missing = expected | reject('in', found_columns) | list -%}
-    {%- if missing -%}
-        {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
-            ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
-    {%- elif run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] == 0 -%}
-        {%- do problems.append(file ~ " has no rows") -%}
-    {%- elif found_columns | reject('in', expected) | list -%}
-        {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: "
-            ~ found_columns | reject('in', expected) | join(", "), info=true) }}
-    {%- endif -%}
+    {%- do check_file_facts(file, facts, src.columns.keys() | list, problems) -%}
 {%- endmacro %}
 
 
 {% macro raw_line_batch() -%}
-    {#- The batch a raw order line came in: on DuckDB the view raw.orders names its file; PostgreSQL's raw
-        loader loads one orders file (raw.landing_files records it), without batches yet (incremental
-        builds are DuckDB's for now). -#}
+    {#- The batch a raw order line came in: the column `batch` of raw.orders on both backends (on DuckDB the
+        view names each line's file; on PostgreSQL the raw loader loads each batch file with its name).
+        Dispatched so that another backend may name it otherwise. -#}
     {{ return(adapter.dispatch('raw_line_batch')()) }}
 {%- endmacro %}
 
-{% macro duckdb__raw_line_batch() %}batch{% endmacro %}
-
-{% macro default__raw_line_batch() -%}
-    {#- The one file the raw loader loaded, by name, as DuckDB names a single orders file's batch. -#}
-    (select regexp_replace(files[1], '^.*/', '') from raw.landing_files where table_name = 'orders')
-{%- endmacro %}
+{% macro default__raw_line_batch() %}batch{% endmacro %}

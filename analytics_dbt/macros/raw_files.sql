@@ -50,10 +50,15 @@
         {%- do dirs.append(stem.rsplit('/', 1)[0]) -%}
         {%- set found = facts.found -%}
         {%- set batched = (src.meta or {}).get('batched', false) and target.type == 'duckdb' -%}
-        {%- set batches = batch_files(stem) if batched else [] -%}
+        {#- On PostgreSQL, the raw loader recorded the folder's batch files and the facts of each. -#}
+        {%- set batches = batch_files(stem) if batched else facts.get('batch_files') or [] -%}
         {%- if batches and found -%}
             {%- do problems.append(stem ~ "/ holds batch files and " ~ found | join(" and ")
                 ~ " exists too; keep either the folder of batches or the single file") -%}
+        {%- elif batches and not batched -%}
+            {%- for file, file_facts in postgres_batch_facts() -%}
+                {%- do check_file_facts(file, file_facts, src.columns.keys() | list, problems) -%}
+            {%- endfor -%}
         {%- elif batches -%}
             {%- set status = start_order_batches(stem, batches) -%}
             {%- for file in changed_batch_files() -%}
@@ -71,29 +76,14 @@
             {%- do problems.append(stem ~ ": both " ~ found | join(" and ") ~ " exist; keep exactly one") -%}
         {%- else -%}
             {%- set file = found[0] -%}
-            {%- if facts.size == 0 -%}
-                {%- do problems.append(file ~ " is empty (0 bytes)") -%}
-            {%- else -%}
-                {%- set found_columns = facts.columns -%}
-                {%- set expected = src.columns.keys() | list -%}
-                {%- set missing = expected | reject('in', found_columns) | list -%}
-                {%- set extra = found_columns | reject('in', expected) | list -%}
-                {%- if missing -%}
-                    {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
-                        ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
-                {%- elif not facts.has_rows -%}
-                    {%- do problems.append(file ~ " has no rows") -%}
+            {%- set expected = src.columns.keys() | list -%}
+            {%- if check_file_facts(file, facts, expected, problems) -%}
+                {%- if batched -%}
+                    {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
+                        ~ batches_reader(found, expected)) -%}
+                    {%- do batch_statements.append(start_order_batches(stem, found)) -%}
                 {%- else -%}
-                    {%- if extra -%}
-                        {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: " ~ extra | join(", "), info=true) }}
-                    {%- endif -%}
-                    {%- if batched -%}
-                        {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
-                            ~ batches_reader(found, expected)) -%}
-                        {%- do batch_statements.append(start_order_batches(stem, found)) -%}
-                    {%- else -%}
-                        {%- do usable.append((src.name, expected, facts)) -%}
-                    {%- endif -%}
+                    {%- do usable.append((src.name, expected, facts)) -%}
                 {%- endif -%}
             {%- endif -%}
         {%- endif -%}
@@ -109,6 +99,43 @@
     {{ statement }};
     {%- endfor %}
 {% endmacro %}
+
+
+{% macro check_file_facts(file, facts, expected, problems) -%}
+    {#- The one definition of the checks of one landing file (a snapshot, the single orders file or one batch
+        file, on either backend), from its facts {size, columns, has_rows}: appends what is wrong to
+        `problems`, naming the file, and returns whether the file is usable. -#}
+    {%- if facts.size == 0 -%}
+        {%- do problems.append(file ~ " is empty (0 bytes)") -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- set found_columns = facts.columns -%}
+    {%- set missing = expected | reject('in', found_columns) | list -%}
+    {%- set extra = found_columns | reject('in', expected) | list -%}
+    {%- if missing -%}
+        {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
+            ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
+        {{- return(false) -}}
+    {%- elif not facts.has_rows -%}
+        {%- do problems.append(file ~ " has no rows") -%}
+        {{- return(false) -}}
+    {%- endif -%}
+    {%- if extra -%}
+        {{ log("raw file " ~ file ~ " has column(s) outside the contract, ignored: " ~ extra | join(", "), info=true) }}
+    {%- endif -%}
+    {{- return(true) -}}
+{%- endmacro %}
+
+
+{% macro postgres_batch_facts() -%}
+    {#- [(path, {size, columns, has_rows})] of every batch file the raw loader recorded (raw.order_batches). -#}
+    {%- set facts = [] -%}
+    {%- for row in run_query("select path, size_bytes, to_json(columns)::text, has_rows from raw.order_batches "
+        ~ "order by batch").rows -%}
+        {%- do facts.append((row[0], {"size": row[1], "columns": fromjson(row[2] or "[]"), "has_rows": row[3]})) -%}
+    {%- endfor -%}
+    {{- return(facts) -}}
+{%- endmacro %}
 
 
 {% macro raw_file_facts(table_name) -%}
@@ -149,7 +176,8 @@
     {%- set facts = {"stem": env_var('WAREHOUSE_DIR', 'warehouse') ~ '/raw/' ~ table_name, "found": [], "not_loaded": none} -%}
     {%- set recorded = adapter.get_relation(database=target.database, schema='raw', identifier='landing_files') -%}
     {%- set rows = [] if recorded is none else run_query(
-        "select stem, to_json(files)::text, size_bytes, to_json(columns)::text, has_rows from raw.landing_files where table_name = "
+        "select stem, to_json(files)::text, size_bytes, to_json(columns)::text, has_rows, "
+        ~ "to_json(coalesce(batch_files, '{}'))::text from raw.landing_files where table_name = "
         ~ sql_string(table_name)).rows -%}
     {%- if rows | length == 0 -%}
         {%- do facts.update({"not_loaded": "raw." ~ table_name ~ " has never been loaded into PostgreSQL: run `make load-raw` "
@@ -157,7 +185,7 @@
     {%- else -%}
         {%- set row = rows[0] -%}
         {%- do facts.update({"stem": row[0], "found": fromjson(row[1]), "size": row[2],
-            "columns": fromjson(row[3] or "[]"), "has_rows": row[4]}) -%}
+            "columns": fromjson(row[3] or "[]"), "has_rows": row[4], "batch_files": fromjson(row[5])}) -%}
     {%- endif -%}
     {{ return(facts) }}
 {%- endmacro %}

@@ -141,6 +141,16 @@ def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str
     return [batch_observation(key, table, batch, version, change) for batch, version, change in changes]
 
 
+def raw_contracts() -> dict[str, list[str]]:
+    """Table name -> its contract columns, in the order of models/staging/_raw__sources.yml (the manifest)."""
+    manifest = json.loads(analytics_dbt_project.manifest_path.read_text())
+    return {
+        source["name"]: list(source["columns"])
+        for source in manifest["sources"].values()
+        if source["source_name"] == RAW_SOURCE
+    }
+
+
 RAW_TABLES = raw_tables()
 
 # Observable source assets are beta in dagster 1.13 (pinned in uv.lock); they are still the way to give

@@ -22,12 +22,14 @@ import psycopg2
 import pyarrow.csv as pa_csv
 from psycopg2 import sql
 
-from warehouse_paths import ANALYTICS_PG_URL_ENV, raw_dir
+from warehouse_paths import ANALYTICS_PG_URL_ENV, landing_fingerprint, raw_dir
 
 RAW_SCHEMA = "raw"
 FACTS_TABLE = "landing_files"
 FORMATS = ("parquet", "csv")
 BATCH_ROWS = 500_000
+BATCHED_TABLE = "orders"  # delivered in batches: the files of raw/orders/, or the single file, one batch
+BATCHES_TABLE = "order_batches"
 
 CREATE_FACTS = sql.SQL(
     """create table if not exists {schema}.{facts} (
@@ -38,9 +40,29 @@ CREATE_FACTS = sql.SQL(
         columns text[],            -- of the one file found, as DuckDB reads its header or schema
         has_rows boolean,          -- of the one file found
         loaded_rows bigint,        -- rows now in raw.<table>; null when this file was not loaded
+        batch_files text[],        -- orders only: the batch files of the folder <stem>/, sorted by name
         recorded_at timestamptz not null default now()
     )"""
 ).format(schema=sql.Identifier(RAW_SCHEMA), facts=sql.Identifier(FACTS_TABLE))
+# A table of an older loader lacks the column; added in place so its rows stay.
+ADD_BATCH_FILES = sql.SQL("alter table {}.{} add column if not exists batch_files text[]").format(
+    sql.Identifier(RAW_SCHEMA), sql.Identifier(FACTS_TABLE)
+)
+
+# The landed batches of raw.orders, and the facts the dbt hook checks of each batch file. A bad file's
+# facts are recorded with rows null: it is not in raw.orders.
+CREATE_BATCHES = sql.SQL(
+    """create table if not exists {schema}.{batches} (
+        batch text primary key,    -- the file name, as raw.orders.batch
+        path text not null,
+        fingerprint text not null, -- warehouse_paths.landing_fingerprint
+        size_bytes bigint not null,
+        columns text[],            -- as DuckDB reads the header or schema; null for an empty file
+        has_rows boolean,
+        rows bigint,               -- rows in raw.orders; null when the file is not usable
+        loaded_at timestamptz not null default now()
+    )"""
+).format(schema=sql.Identifier(RAW_SCHEMA), batches=sql.Identifier(BATCHES_TABLE))
 
 
 class RawLoadError(Exception):
@@ -53,8 +75,13 @@ class Loaded:
     files: list[str]
     rows: int | None  # None: the table was not (re)loaded (no single non-empty file)
     seconds: float
+    # orders only: the batch names (re)loaded, unchanged (not read) and removed by this load
+    batches: dict[str, list[str]] | None = None
 
     def describe(self) -> str:
+        if self.batches is not None:
+            counts = ", ".join(f"{len(names)} {kind}" for kind, names in self.batches.items())
+            return f"raw.{self.table}: {self.rows or 0:,} rows, batches {counts}, in {self.seconds:.1f} s"
         if self.rows is None:
             found = " and ".join(self.files) or "no file"
             return f"raw.{self.table}: not loaded ({found}); dbt build will say why"
@@ -63,6 +90,14 @@ class Loaded:
 
 def landing_files(directory: Path, table: str) -> list[str]:
     return sorted(str(path) for fmt in FORMATS if (path := directory / f"{table}.{fmt}").exists())
+
+
+def batch_folder_files(directory: Path, table: str) -> list[str]:
+    """The batch files of the folder <directory>/<table>/, sorted by name (the order batches arrived in)."""
+    folder = directory / table
+    if not folder.is_dir():
+        return []
+    return sorted((str(p) for fmt in FORMATS for p in folder.glob(f"*.{fmt}")), key=lambda p: Path(p).name)
 
 
 def reader(file: str) -> str:
@@ -86,7 +121,20 @@ def connect(url: str):
         ) from None
 
 
-def load_file(connection, table: str, directory: Path) -> Loaded:
+def load_file(connection, table: str, directory: Path, contract: list[str] | None = None) -> Loaded:
+    """Orders (the batched table) batch by batch (load_batches, `contract` its columns); any other table whole."""
+    if table == BATCHED_TABLE:
+        return load_batches(connection, directory, contract or contract_columns(table))
+    return load_snapshot(connection, table, directory)
+
+
+def contract_columns(table: str) -> list[str]:
+    from analytics_location.raw_files import raw_contracts  # reads the dbt manifest: only when needed
+
+    return raw_contracts()[table]
+
+
+def load_snapshot(connection, table: str, directory: Path) -> Loaded:
     """Loads the landing file of `table` from `directory` into raw.<table>, and records what it found,
     in one transaction. Without exactly one non-empty file, only the record changes."""
     started = time.monotonic()
@@ -94,6 +142,7 @@ def load_file(connection, table: str, directory: Path) -> Loaded:
     size = columns = has_rows = rows = None
     with connection, connection.cursor() as cursor:
         cursor.execute(CREATE_FACTS)
+        cursor.execute(ADD_BATCH_FILES)
         if len(files) == 1:
             size = Path(files[0]).stat().st_size
         if size:
@@ -112,6 +161,154 @@ def load_file(connection, table: str, directory: Path) -> Loaded:
             [table, str(directory / table), files, size, columns, has_rows, rows],
         )
     return Loaded(table, files, rows, time.monotonic() - started)
+
+
+def record_facts(cursor, directory: Path, table: str, files: list[str], batch_files: list[str], single) -> None:
+    """The row of raw.landing_files for `table`; `single` the facts of the one single file, or None."""
+    size, columns, has_rows, rows = single or (None, None, None, None)
+    cursor.execute(
+        sql.SQL(
+            """insert into {schema}.{facts} (table_name, stem, files, size_bytes, columns, has_rows, loaded_rows,
+                batch_files)
+            values (%s, %s, %s, %s, %s, %s, %s, %s)
+            on conflict (table_name) do update set
+                stem = excluded.stem, files = excluded.files, size_bytes = excluded.size_bytes,
+                columns = excluded.columns, has_rows = excluded.has_rows, loaded_rows = excluded.loaded_rows,
+                batch_files = excluded.batch_files, recorded_at = now()"""
+        ).format(schema=sql.Identifier(RAW_SCHEMA), facts=sql.Identifier(FACTS_TABLE)),
+        [table, str(directory / table), files, size, columns, has_rows, rows, batch_files],
+    )
+
+
+def load_batches(connection, directory: Path, contract: list[str]) -> Loaded:
+    """raw.orders, batch by batch, in one transaction: a batch new or re-delivered since the last load (by
+    landing_fingerprint) has its rows replaced, a removed one its rows deleted, an unchanged one is not
+    read. The batches are the files of raw/orders/, or the single file raw/orders.parquet|csv as one batch;
+    with both, nothing is loaded (dbt's hook says so). A bad file (empty, no rows, lacking a contract
+    column) is recorded in raw.order_batches without rows; dbt's hook names it."""
+    started = time.monotonic()
+    table = BATCHED_TABLE
+    single, folder = landing_files(directory, table), batch_folder_files(directory, table)
+    paths = folder if not single else single if len(single) == 1 and not folder else []
+    changes: dict[str, list[str]] = {"loaded": [], "unchanged": [], "removed": []}
+    with connection, connection.cursor() as cursor:
+        for statement in (CREATE_FACTS, ADD_BATCH_FILES, CREATE_BATCHES):
+            cursor.execute(statement)
+        ensure_batched_table(cursor, contract)
+        recorded = recorded_batches(cursor)
+        for path in paths:
+            name, print_ = Path(path).name, landing_fingerprint(path)
+            if recorded.get(name) == (path, print_):
+                changes["unchanged"].append(name)
+            else:
+                load_batch(cursor, path, print_, contract)
+                changes["loaded"].append(name)
+        if paths or not (single or folder):  # with both kinds present, the earlier load stays as it was
+            for name in sorted(set(recorded) - {Path(p).name for p in paths}):
+                delete_batch(cursor, name)
+                changes["removed"].append(name)
+        single_facts = batch_facts(cursor, Path(single[0]).name) if single and paths else None
+        record_facts(cursor, directory, table, single, folder, single_facts)
+        cursor.execute(sql.SQL("select count(*) from {}").format(sql.Identifier(RAW_SCHEMA, table)))
+        rows = cursor.fetchone()[0]
+    return Loaded(table, paths, rows, time.monotonic() - started, changes)
+
+
+def ensure_batched_table(cursor, contract: list[str]) -> None:
+    """raw.orders with the contract columns as text, `batch` and `batch_fingerprint`. A table of the
+    one-file loader (without `batch`) is replaced: every batch is then loaded anew."""
+    cursor.execute(
+        "select count(*) from information_schema.columns where table_schema = %s and table_name = %s "
+        "and column_name = 'batch'",
+        [RAW_SCHEMA, BATCHED_TABLE],
+    )
+    if cursor.fetchone()[0]:
+        return
+    target = sql.Identifier(RAW_SCHEMA, BATCHED_TABLE)
+    cursor.execute(sql.SQL("drop table if exists {}").format(target))
+    cursor.execute(sql.SQL("delete from {}").format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)))
+    columns = [*contract, "batch", "batch_fingerprint"]
+    cursor.execute(
+        sql.SQL("create table {} ({})").format(
+            target, sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
+        )
+    )
+
+
+def recorded_batches(cursor) -> dict[str, tuple[str, str]]:
+    """Batch -> (path, fingerprint) of the batches raw.orders holds (bad files are not held: re-checked)."""
+    cursor.execute(
+        sql.SQL("select batch, path, fingerprint from {} where rows is not null").format(
+            sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)
+        )
+    )
+    return {batch: (path, print_) for batch, path, print_ in cursor.fetchall()}
+
+
+def delete_batch(cursor, name: str) -> None:
+    cursor.execute(sql.SQL("delete from {} where batch = %s").format(sql.Identifier(RAW_SCHEMA, BATCHED_TABLE)), [name])
+    cursor.execute(sql.SQL("delete from {} where batch = %s").format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)), [name])
+
+
+def load_batch(cursor, path: str, print_: str, contract: list[str]) -> None:
+    """Replaces the rows of one batch in raw.orders when its file is usable, and records its facts."""
+    name = Path(path).name
+    delete_batch(cursor, name)
+    size, columns, has_rows = read_facts(path, contract)
+    usable = size > 0 and has_rows and not set(contract) - set(columns)
+    rows = copy_batch(cursor, path, name, print_, contract) if usable else None
+    cursor.execute(
+        sql.SQL(
+            "insert into {} (batch, path, fingerprint, size_bytes, columns, has_rows, rows) "
+            "values (%s, %s, %s, %s, %s, %s, %s)"
+        ).format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)),
+        [name, path, print_, size, columns, has_rows, rows],
+    )
+
+
+def batch_facts(cursor, name: str):
+    """(size, columns, has_rows, rows) recorded for one batch, as raw.landing_files holds a single file's."""
+    cursor.execute(
+        sql.SQL("select size_bytes, columns, has_rows, rows from {} where batch = %s").format(
+            sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)
+        ),
+        [name],
+    )
+    return cursor.fetchone()
+
+
+def read_facts(file: str, contract: list[str]) -> tuple[int, list[str] | None, bool | None]:
+    """A file's size, columns and whether it has rows, as dbt's hook reads them on DuckDB (raw_file_facts)."""
+    size = Path(file).stat().st_size
+    if not size:
+        return size, None, None
+    with duckdb.connect() as con:
+        try:
+            columns = [name for name, *_ in con.execute(f"describe select * from {reader(file)}").fetchall()]
+            has_rows = con.execute(f"select count(*) from (select 1 from {reader(file)} limit 1)").fetchone()[0] > 0
+        except duckdb.Error as error:
+            raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
+    return size, columns, has_rows
+
+
+def copy_batch(cursor, file: str, name: str, print_: str, contract: list[str]) -> int:
+    """COPYs the contract columns of one batch file, as text, with its batch name and fingerprint."""
+    as_text = [f'cast("{c.replace(chr(34), chr(34) * 2)}" as varchar)' for c in contract]
+    literals = [f"'{value.replace(chr(39), chr(39) * 2)}'" for value in (name, print_)]
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in [*contract, "batch", "batch_fingerprint"])
+    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+        sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), columns
+    )
+    rows = 0
+    with duckdb.connect() as con:
+        try:
+            batches = con.sql(f"select {', '.join(as_text + literals)} from {reader(file)}").to_arrow_reader(BATCH_ROWS)
+            for batch in batches:
+                cursor.copy_expert(copy, csv_bytes([batch]))
+                rows += batch.num_rows
+        except duckdb.Error as error:
+            raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
+    return rows
 
 
 def loading_name(table: str) -> str:

@@ -20,7 +20,12 @@ class RawLoader(dg.ConfigurableResource):
         dg.AssetSpec(
             key,
             description=f"raw.{table} in PostgreSQL: every row and column of $WAREHOUSE_DIR/raw/{table}.parquet "
-            "(or .csv), as text, swapped in whole.",
+            "(or .csv), as text"
+            + (
+                ", and of each batch file of raw/orders/, loaded batch by batch."
+                if table == "orders"
+                else ", swapped in whole."
+            ),
             group_name="raw",
             kinds={"postgres"},
         )
@@ -49,6 +54,8 @@ def raw_tables(context: dg.AssetExecutionContext, raw_loader: RawLoader):
                     "dagster/row_count": loaded.rows if loaded.rows is not None else 0,
                     "loaded": loaded.rows is not None,
                     "seconds": round(loaded.seconds, 2),
+                    # orders: which batches this load read and replaced, left as they were, or deleted
+                    **{f"batches_{kind}": ", ".join(names) or "none" for kind, names in (loaded.batches or {}).items()},
                 },
             )
     finally:
