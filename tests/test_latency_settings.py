@@ -1,4 +1,4 @@
-"""What keeps a new raw file's way to new scores short (README, "Latency"): both locations execute a run's
+"""What keeps a new raw file's way to new scores short (docs/latency.md): both locations execute a run's
 steps in the run's process, the raw files' sensor and the automation sensors tick every 10 s, and the
 instance reads its run queue every second and evaluates sensors in threads. Each setting, changed back to
 Dagster's default, fails here."""
