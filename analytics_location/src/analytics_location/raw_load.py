@@ -149,23 +149,20 @@ def load_snapshot(connection, table: str, directory: Path) -> Loaded:
             columns, rows = copy_into_new_table(cursor, table, files[0])
             has_rows = rows > 0
             swap_in(cursor, table)
-        cursor.execute(
-            sql.SQL(
-                """insert into {schema}.{facts} (table_name, stem, files, size_bytes, columns, has_rows, loaded_rows)
-                values (%s, %s, %s, %s, %s, %s, %s)
-                on conflict (table_name) do update set
-                    stem = excluded.stem, files = excluded.files, size_bytes = excluded.size_bytes,
-                    columns = excluded.columns, has_rows = excluded.has_rows,
-                    loaded_rows = coalesce(excluded.loaded_rows, {facts}.loaded_rows), recorded_at = now()"""
-            ).format(schema=sql.Identifier(RAW_SCHEMA), facts=sql.Identifier(FACTS_TABLE)),
-            [table, str(directory / table), files, size, columns, has_rows, rows],
-        )
+        # A file that was not loaded leaves the earlier table in place, and so its row count.
+        record_facts(cursor, directory, table, files, None, (size, columns, has_rows, rows), keep_loaded_rows=True)
     return Loaded(table, files, rows, time.monotonic() - started)
 
 
-def record_facts(cursor, directory: Path, table: str, files: list[str], batch_files: list[str], single) -> None:
-    """The row of raw.landing_files for `table`; `single` the facts of the one single file, or None."""
+def record_facts(
+    cursor, directory: Path, table: str, files: list[str], batch_files: list[str] | None, single, keep_loaded_rows=False
+) -> None:
+    """The row of raw.landing_files for `table`; `single` the facts of the one single file, or None.
+    `keep_loaded_rows`: a null row count keeps the recorded one (the table was left as it was)."""
     size, columns, has_rows, rows = single or (None, None, None, None)
+    facts = sql.Identifier(FACTS_TABLE)
+    kept = sql.SQL("coalesce(excluded.loaded_rows, {}.loaded_rows)").format(facts)
+    loaded_rows = kept if keep_loaded_rows else sql.SQL("excluded.loaded_rows")
     cursor.execute(
         sql.SQL(
             """insert into {schema}.{facts} (table_name, stem, files, size_bytes, columns, has_rows, loaded_rows,
@@ -173,9 +170,9 @@ def record_facts(cursor, directory: Path, table: str, files: list[str], batch_fi
             values (%s, %s, %s, %s, %s, %s, %s, %s)
             on conflict (table_name) do update set
                 stem = excluded.stem, files = excluded.files, size_bytes = excluded.size_bytes,
-                columns = excluded.columns, has_rows = excluded.has_rows, loaded_rows = excluded.loaded_rows,
+                columns = excluded.columns, has_rows = excluded.has_rows, loaded_rows = {loaded_rows},
                 batch_files = excluded.batch_files, recorded_at = now()"""
-        ).format(schema=sql.Identifier(RAW_SCHEMA), facts=sql.Identifier(FACTS_TABLE)),
+        ).format(schema=sql.Identifier(RAW_SCHEMA), facts=facts, loaded_rows=loaded_rows),
         [table, str(directory / table), files, size, columns, has_rows, rows, batch_files],
     )
 
