@@ -41,14 +41,16 @@
     {%- set problems = [] -%}
     {%- set usable = [] -%}
     {%- set dirs = [] -%}
-    {#- On DuckDB, a source with meta `batched: true` (orders) may be a folder <table>/ of batch files; its
-        view adds the column `batch`, and the hook records which batches changed (order_batches.sql). -#}
+    {#- On DuckDB, a source with meta `batched: true` (orders) may be a folder <table>/ of batch files: the
+        view raw.<table> adds the column `batch`, and raw.order_batches lists the batches (expose_batches). -#}
     {%- set batch_statements = [] -%}
-    {%- for src in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name') -%}
+    {%- for src in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name')
+        if not (src.meta or {}).get('batches_of') -%}
         {%- set facts = raw_file_facts(src.name) -%}
         {%- set stem = facts.stem -%}
         {%- do dirs.append(stem.rsplit('/', 1)[0]) -%}
         {%- set found = facts.found -%}
+        {%- set expected = src.columns.keys() | list -%}
         {%- set batched = (src.meta or {}).get('batched', false) and target.type == 'duckdb' -%}
         {#- On PostgreSQL, the raw loader recorded the folder's batch files and the facts of each. -#}
         {%- set batches = batch_files(stem) if batched else facts.get('batch_files') or [] -%}
@@ -57,16 +59,13 @@
                 ~ " exists too; keep either the folder of batches or the single file") -%}
         {%- elif batches and not batched -%}
             {%- for file, file_facts in postgres_batch_facts() -%}
-                {%- do check_file_facts(file, file_facts, src.columns.keys() | list, problems) -%}
+                {%- do check_file_facts(file, file_facts, expected, problems) -%}
             {%- endfor -%}
         {%- elif batches -%}
-            {%- set status = start_order_batches(stem, batches) -%}
-            {%- for file in changed_batch_files() -%}
-                {%- do check_batch_file(file, src, problems) -%}
+            {%- for file, file_facts in duckdb_batch_facts(batches, expected) -%}
+                {%- do check_file_facts(file, file_facts, expected, problems) -%}
             {%- endfor -%}
-            {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
-                ~ batches_reader(batches, src.columns.keys() | list)) -%}
-            {%- do batch_statements.append(status) -%}
+            {%- do batch_statements.append(expose_batches(src.name, batches, expected)) -%}
         {%- elif facts.not_loaded -%}
             {%- do problems.append(facts.not_loaded) -%}
         {%- elif found | length == 0 -%}
@@ -74,17 +73,11 @@
                 ~ src.name ~ " (for sample data run `make data`)") -%}
         {%- elif found | length > 1 -%}
             {%- do problems.append(stem ~ ": both " ~ found | join(" and ") ~ " exist; keep exactly one") -%}
-        {%- else -%}
-            {%- set file = found[0] -%}
-            {%- set expected = src.columns.keys() | list -%}
-            {%- if check_file_facts(file, facts, expected, problems) -%}
-                {%- if batched -%}
-                    {%- do batch_statements.append("create or replace view raw." ~ src.name ~ " as "
-                        ~ batches_reader(found, expected)) -%}
-                    {%- do batch_statements.append(start_order_batches(stem, found)) -%}
-                {%- else -%}
-                    {%- do usable.append((src.name, expected, facts)) -%}
-                {%- endif -%}
+        {%- elif check_file_facts(found[0], facts, expected, problems) -%}
+            {%- if batched -%}
+                {%- do batch_statements.append(expose_batches(src.name, found, expected)) -%}
+            {%- else -%}
+                {%- do usable.append((src.name, expected, facts)) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
@@ -96,7 +89,7 @@
     {%- endif -%}
     {{ expose_raw_files(usable) }}
     {%- for statement in batch_statements %}
-    {{ statement }};
+    {{ statement }}
     {%- endfor %}
 {% endmacro %}
 
@@ -215,4 +208,78 @@
 
 {% macro postgres__expose_raw_files(usable) -%}
     {#- The loader has already made raw.<table>, with every column of its file as text. -#}
+{%- endmacro %}
+
+
+{#- Batch folders, on DuckDB: the files are read in place, every build. -#}
+
+{% macro batch_files(stem) -%}
+    {#- The batch files of the folder <stem>/, sorted by name (the order batches arrived in). -#}
+    {{- return(run_query(
+        "select file from glob(" ~ sql_string(stem ~ '/*.parquet') ~ ") union all "
+        ~ "select file from glob(" ~ sql_string(stem ~ '/*.csv') ~ ") order by parse_filename(file)"
+    ).columns[0].values() | list) -}}
+{%- endmacro %}
+
+
+{% macro sql_string_list(values) -%}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}{%- do quoted.append(sql_string(value) | trim) -%}{%- endfor -%}
+    {{- return("[" ~ quoted | join(", ") ~ "]") -}}
+{%- endmacro %}
+
+
+{% macro duckdb_batch_facts(files, expected) -%}
+    {#- [(file, {size, columns, has_rows})] of every batch file, for check_file_facts: the Parquet files in
+        three queries (sizes and their footers), a CSV file in two. -#}
+    {%- set sizes, columns, rows = {}, {}, {} -%}
+    {%- for row in run_query("select filename, size from read_blob(" ~ sql_string_list(files) ~ ")").rows -%}
+        {%- do sizes.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {%- set parquet = [] -%}
+    {%- for file in files if not file.endswith('.csv') and sizes[file] > 0 -%}{%- do parquet.append(file) -%}{%- endfor -%}
+    {%- if parquet -%}
+        {%- for row in run_query("select file_name, cast(to_json(list(name order by column_id)) as varchar) from parquet_schema("
+            ~ sql_string_list(parquet) ~ ") where column_id > 0 group by file_name").rows -%}
+            {%- do columns.update({row[0]: fromjson(row[1])}) -%}
+        {%- endfor -%}
+        {%- for row in run_query("select file_name, num_rows from parquet_file_metadata(" ~ sql_string_list(parquet) ~ ")").rows -%}
+            {%- do rows.update({row[0]: row[1] > 0}) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- set facts = [] -%}
+    {%- for file in files -%}
+        {%- set file_facts = {"size": sizes[file], "columns": columns.get(file, []), "has_rows": rows.get(file)} -%}
+        {%- if file.endswith('.csv') and file_facts.size > 0 -%}
+            {%- set reader = raw_file_reader(file) | trim -%}
+            {%- do file_facts.update({"columns": run_query("describe select * from " ~ reader).columns[0].values() | list,
+                "has_rows": run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0}) -%}
+        {%- endif -%}
+        {%- do facts.append((file, file_facts)) -%}
+    {%- endfor -%}
+    {{- return(facts) -}}
+{%- endmacro %}
+
+
+{% macro expose_batches(table_name, files, columns) -%}
+    {#- raw.<table>: the contract columns of every batch file and `batch`, the file's name (Parquet and CSV
+        files read by one scan each); raw.order_batches: each batch with its path and fingerprint. -#}
+    {%- set parts = [] -%}
+    {%- set parquet, csv = [], [] -%}
+    {%- for file in files -%}{%- do (csv if file.endswith('.csv') else parquet).append(file) -%}{%- endfor -%}
+    {%- if parquet -%}
+        {%- do parts.append("select " ~ columns | join(", ") ~ ", parse_filename(filename) as batch from read_parquet("
+            ~ sql_string_list(parquet) ~ ", filename = true, union_by_name = true)") -%}
+    {%- endif -%}
+    {%- if csv -%}
+        {%- do parts.append("select " ~ columns | join(", ") ~ ", parse_filename(filename) as batch from read_csv("
+            ~ sql_string_list(csv) ~ ", header = true, all_varchar = true, filename = true, union_by_name = true)") -%}
+    {%- endif -%}
+    {%- set listing = graph.sources.values() | selectattr('source_name', 'equalto', 'raw')
+        | selectattr('meta.batches_of', 'equalto', table_name) | first -%}
+    create or replace view raw.{{ table_name }} as {{ parts | join(" union all ") }};
+    create or replace view raw.{{ listing.name }} as
+        select parse_filename(filename) as batch, filename as path,
+            cast(size as varchar) || ':' || cast(epoch_us(last_modified) as varchar) as fingerprint
+        from read_blob({{ sql_string_list(files) }});
 {%- endmacro %}

@@ -74,9 +74,14 @@ def dbt_build(warehouse: Path, *args: str, command: str = "build"):
 
 
 def state(warehouse: Path) -> tuple[str, bool]:
-    """(mode of the last build, whether it completed), from build_state.status."""
+    """(mode of the last build, whether it completed). Mode: how dbt last built typed_orders, "incremental"
+    (replace_keys: delete and insert) or "full" (create table), from the SQL it ran. Complete: the ledger of
+    the last complete build holds the batches landed now, with their fingerprints."""
+    ran = (warehouse / "target" / "run" / "analytics" / "models" / "intermediate" / "typed_orders.sql").read_text()
     with duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True) as con:
-        return con.execute("select mode, complete from build_state.status").fetchone()
+        ledger = con.execute("select batch, fingerprint from ledger.built_order_batches order by 1").fetchall()
+        landed = con.execute("select batch, fingerprint from raw.order_batches order by 1").fetchall()
+    return ("incremental" if "delete from" in ran.lower() else "full"), ledger == landed
 
 
 def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:

@@ -1,36 +1,115 @@
--- The marts' keys an incremental build recomputes (empty in a full build, which computes them all): the
--- customer, product and month of every line of an affected order, as the order is now (checked_orders)
--- and as the lines of the changed batches were before this build. Rows of a line whose values did not
--- cast are left out with their null key parts.
+-- The keys of the marts an incremental build recomputes: the customer, product and month of every line of
+-- an affected order, as landed now (typed_orders) and as the last complete build had it (replaced_order_lines),
+-- and the customers and products whose row, as the marts show it, changed since that build (their
+-- product_id or customer_id alone). Each mart replaces the rows of its own key columns among these.
+-- Empty on --full-refresh, which computes every key.
 with
 
-checked as (
-    select * from {{ ref('checked_orders') }}
+order_lines as (
+    select
+        order_id,
+        customer_id,
+        product_id,
+        order_date
+    from {{ ref('typed_orders') }}
+    union all
+    select
+        order_id,
+        customer_id,
+        product_id,
+        order_date
+    from {{ ref('replaced_order_lines') }}
 ),
 
 affected_orders as (
     select order_id from {{ ref('affected_orders') }}
 ),
 
-lines as (
+customers as (
     select
-        checked.customer_id,
-        checked.product_id,
-        checked.order_date
-    from checked
-    where checked.order_id in (select affected_orders.order_id from affected_orders)
-    {% if incremental_mode() -%}
+        customer_id,
+        name,
+        tier
+    from {{ ref('stg_customers') }}
+),
+
+built_customers as (
+    select
+        customer_id,
+        name,
+        tier
+    from {{ previous_build('built_customers', 'select customer_id, name, tier from ' ~ ref('stg_customers')) }}
+),
+
+products as (
+    select
+        product_id,
+        product,
+        category,
+        supplier,
+        cost,
+        retail_price
+    from {{ ref('stg_products') }}
+),
+
+built_products as (
+    select
+        product_id,
+        product,
+        category,
+        supplier,
+        cost,
+        retail_price
+    from {{ previous_build('built_products', 'select * from ' ~ ref('stg_products')) }}
+),
+
+customers_changed as (
+    select customer_id from (
+        (select * from customers except select * from built_customers)
         union all
-        select
-            customer_id,
-            product_id,
-            order_date
-        from {{ state_table('replaced_order_lines') }}
-    {%- endif %}
+        (select * from built_customers except select * from customers)
+    ) as changed_rows
+),
+
+products_changed as (
+    select product_id from (
+        (select * from products except select * from built_products)
+        union all
+        (select * from built_products except select * from products)
+    ) as changed_rows
+),
+
+line_keys as (
+    select distinct
+        order_lines.customer_id,
+        order_lines.product_id,
+        cast(date_trunc('month', order_lines.order_date) as date) as month
+    from order_lines
+    where
+        order_lines.order_id in (select affected_orders.order_id from affected_orders)
+        and order_lines.customer_id is not null and order_lines.product_id is not null
 )
+
+select
+    customer_id,
+    product_id,
+    month
+from line_keys
+
+union all
 
 select distinct
     customer_id,
+    cast(null as bigint) as product_id,
+    cast(null as date) as month
+from customers_changed
+where {{ 'false and' if flags.FULL_REFRESH }} true
+
+union all
+
+select distinct
+    cast(null as bigint) as customer_id,
     product_id,
-    cast(date_trunc('month', order_date) as date) as month
-from lines
+    cast(null as date) as month
+from products_changed
+where {{ 'false and' if flags.FULL_REFRESH }} true

@@ -1,58 +1,67 @@
--- The orders an incremental build re-checks (empty in a full build, which checks every order): those
--- with a line in a new, re-delivered or removed batch, before or after the change, and those with a
--- line whose customer or product became staged or stopped being staged. An order's lines are
--- re-checked together, from every batch: duplicates and the order's customer and date need all of them.
+-- The orders an incremental build re-checks: those with a line in a batch of order_batch_changes, as
+-- landed now (typed_orders) or as the last complete build had it (replaced_order_lines), and those with a
+-- line whose customer or product became staged or stopped being staged since that build. An order's lines
+-- are re-checked together, from every batch: duplicates and the order's customer and date need all of them.
+-- A null order_id stands for the lines without one, re-checked whenever a changed batch has such a line.
+-- Empty on --full-refresh, which checks every order.
 with
 
 order_lines as (
-    select * from {{ ref('typed_orders') }}
+    select
+        batch,
+        order_id,
+        customer_id,
+        product_id
+    from {{ ref('typed_orders') }}
 ),
 
-staged_customers as (  -- noqa: ST03
-    select customer_id from {{ ref('stg_customers') }}
-),
-
-staged_products as (  -- noqa: ST03
-    select product_id from {{ ref('stg_products') }}
-)
-
-{% if incremental_mode() %}
-,
-
-changed_batches as (
-    select batch from {{ state_table('changed_batches') }}
+changes as (
+    select batch from {{ ref('order_batch_changes') }}
 ),
 
 replaced_lines as (
-    select order_id from {{ state_table('replaced_order_lines') }}
+    select order_id from {{ ref('replaced_order_lines') }}
+),
+
+staged_customers as (
+    select customer_id from {{ ref('stg_customers') }}
+),
+
+built_customers as (
+    select customer_id from {{ previous_build('built_customers', 'select customer_id from ' ~ ref('stg_customers')) }}
+),
+
+staged_products as (
+    select product_id from {{ ref('stg_products') }}
+),
+
+built_products as (
+    select product_id from {{ previous_build('built_products', 'select product_id from ' ~ ref('stg_products')) }}
 ),
 
 customers_changed as (
-    (select customer_id from staged_customers except select customer_id from {{ state_table('built_customers') }})
+    (select customer_id from staged_customers except select customer_id from built_customers)
     union
-    (select customer_id from {{ state_table('built_customers') }} except select customer_id from staged_customers)
+    (select customer_id from built_customers except select customer_id from staged_customers)
 ),
 
 products_changed as (
-    (select product_id from staged_products except select product_id from {{ state_table('built_products') }})
+    (select product_id from staged_products except select product_id from built_products)
     union
-    (select product_id from {{ state_table('built_products') }} except select product_id from staged_products)
+    (select product_id from built_products except select product_id from staged_products)
 )
 
-select order_id from order_lines
-where batch in (select batch from changed_batches) and order_id is not null
-union
-select order_id from replaced_lines
-where order_id is not null
-union
-select order_id from order_lines
+select order_lines.order_id
+from order_lines
 where
-    order_id is not null
-    and (
-        customer_id in (select customer_id from customers_changed)
-        or product_id in (select product_id from products_changed)
+    {{ 'false and' if flags.FULL_REFRESH }} (
+        order_lines.batch in (select changes.batch from changes)
+        or order_lines.customer_id in (select customers_changed.customer_id from customers_changed)
+        or order_lines.product_id in (select products_changed.product_id from products_changed)
     )
-{% else %}
-    select order_id from order_lines
-    where false
-{% endif %}
+
+union
+
+select replaced_lines.order_id
+from replaced_lines
+where {{ 'false and' if flags.FULL_REFRESH }} true

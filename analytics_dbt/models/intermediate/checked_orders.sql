@@ -11,14 +11,13 @@
 -- Steps 2 and 3 only look at the lines of contested orders (few); every other line streams through.
 -- Lines come from every batch (typed_orders): the copy kept of a duplicate is the one of the earliest
 -- batch (by file name), and an order's customer and date are voted by its lines from all batches.
--- Incremental: a build re-checks only the affected orders (all their lines), and the lines without an
--- order_id of the changed batches; the pre-hook first deletes what they had.
+-- Incremental: a build re-checks only the affected orders (all their lines, and the lines without an
+-- order_id when a changed batch has one), replacing what they had.
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_rebuilt_rows(
-        'order_id in (select order_id from ' ~ ref('affected_orders') ~ ') or (order_id is null and batch in (select batch from '
-        ~ state_table('changed_batches') ~ '))') }}",
+    incremental_strategy='replace_keys',
+    unique_key='order_id',
+    replaced_keys='affected_orders',
 ) }}
 with
 
@@ -58,10 +57,10 @@ typed as (
         coalesce(raw_order_date, cast(order_date as varchar)) as raw_order_date,
         batch
     from order_lines
-    {% if incremental_build() -%}
+    {% if is_incremental() -%}
     where
         order_id in (select affected_order_id from affected_orders)
-        or (order_id is null and batch in ({{ changed_batch_names() }}))
+        or (order_id is null and exists (select 1 from affected_orders where affected_order_id is null))
     {%- endif %}
 ),
 

@@ -1,19 +1,40 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_rebuilt_rows('batch in (select batch from ' ~ state_table('changed_batches') ~ ')') }}",
+    incremental_strategy='replace_keys',
+    unique_key='batch',
+    replaced_keys='order_batch_changes',
 ) }}
--- Every raw order line of every batch, cast to the contract types, with the batch (file) it came in.
--- Only the batches that are new, re-delivered or removed since the last build are read: this is the
--- warehouse's copy of the landing folder, so checked_orders can re-check an order's lines from every
--- batch without reading the files again. A value as received is kept only where its text differs from
--- the cast value's (a CSV ' 7', a '2.5' quantity, 'abc'): elsewhere the cast value is what was received.
+-- Every raw order line of every landed batch, cast to the contract types, with the batch (file) it came in
+-- and that file's fingerprint. Incremental: the batches of order_batch_changes are replaced, read from their
+-- files (a removed batch's lines go). A value as received is kept only where its text differs from the cast
+-- value's (a CSV ' 7', a '2.5' quantity, 'abc'): elsewhere the cast value is what was received.
+-- Built after replaced_order_lines, which keeps the lines of the changed batches as they were here:
+-- depends_on: {{ ref('replaced_order_lines') }}
 with
 
+landed as (
+    select
+        batch,
+        fingerprint
+    from {{ source('raw', 'order_batches') }}
+),
+
+changes as (  -- noqa: ST03
+    select batch from {{ ref('order_batch_changes') }}
+),
+
 source as (
-    select * from {{ source('raw', 'orders') }}
-    {% if incremental_build() -%}
-        where batch in ({{ changed_batch_names() }})
+    select
+        landed.batch,
+        landed.fingerprint as batch_fingerprint,
+        {%- for column in raw_columns('orders') %}
+        source_lines.{{ column.name }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ source('raw', 'orders') }} as source_lines
+    inner join landed on source_lines.batch = landed.batch
+    {% if is_incremental() -%}
+        where
+            landed.batch in (select changes.batch from changes)
     {%- endif %}
 ),
 
@@ -21,13 +42,15 @@ source as (
 -- whether it is cast once and stored (PostgreSQL) or recomputed (DuckDB).
 typed as {{ reused_cte() }} (
     select
-        {{ raw_line_batch() }} as batch,
+        batch,
+        batch_fingerprint,
         {{ typed_raw_columns('orders') }}
     from source
 )
 
 select
     batch,
+    batch_fingerprint,
     order_id,
     customer_id,
     product_id,

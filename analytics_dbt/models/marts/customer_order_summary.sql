@@ -1,22 +1,23 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='replace_keys',
+    unique_key='customer_id',
+    replaced_keys='affected_keys',
     on_schema_change='append_new_columns',
-    meta={'rebuilt_keys': {'key': 'customer_id', 'dimension': 'stg_customers', 'columns': ['customer_id', 'name', 'tier']}},
-    pre_hook="{{ delete_rebuilt_mart_rows() }}",
 ) }}
--- depends_on: {{ ref('affected_keys') }}
--- Incremental: a build recomputes the customers of the affected orders and those whose name or tier
--- changed (rebuilt_keys); the pre-hook first stores them and deletes their rows.
-{% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
-with customers as (
+-- Incremental: a build recomputes the customers of the affected orders and those whose name or tier changed (affected_keys), replacing their rows.
+with changed_keys as (  -- noqa: ST03
+    select customer_id from {{ ref('affected_keys') }}
+),
+
+customers as (
     select * from {{ ref('stg_customers') }}
-    {% if rebuilt %}where customer_id in ({{ rebuilt }}){% endif %}
+    {% if is_incremental() %}where customer_id in (select changed_keys.customer_id from changed_keys){% endif %}
 ),
 
 order_lines as (
     select * from {{ ref('stg_orders') }}
-    {% if rebuilt %}where customer_id in ({{ rebuilt }}){% endif %}
+    {% if is_incremental() %}where customer_id in (select changed_keys.customer_id from changed_keys){% endif %}
 ),
 
 -- One row per order: its lines share the order's customer and date (checked_orders), and its value is

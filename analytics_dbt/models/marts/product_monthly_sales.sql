@@ -1,20 +1,21 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='replace_keys',
+    unique_key=['product_id', 'month'],
+    replaced_keys='affected_keys',
     on_schema_change='append_new_columns',
-    meta={'rebuilt_keys': {'key': ['product_id', 'month']}},
-    pre_hook="{{ delete_rebuilt_mart_rows() }}",
 ) }}
--- depends_on: {{ ref('affected_keys') }}
--- Incremental: a build recomputes the (product_id, month) pairs of the affected orders' lines, before
--- and after the change (rebuilt_keys); the pre-hook first stores them and deletes their rows.
-{% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
-with order_lines as (
+-- Incremental: a build recomputes the (product_id, month) pairs of the affected orders' lines, before and after the change (affected_keys), replacing their rows.
+with changed_keys as (  -- noqa: ST03
+    select product_id, month from {{ ref('affected_keys') }}
+),
+
+order_lines as (
     select * from {{ ref('stg_orders') }}
-    {% if rebuilt -%}
-        where
-            order_date >= {{ rebuilt_months_start() }}
-            and (product_id, cast(date_trunc('month', order_date) as date)) in ({{ rebuilt }})
+    {% if is_incremental() -%}
+        where (product_id, cast(date_trunc('month', order_date) as date)) in (
+            select product_id, month from changed_keys where product_id is not null and month is not null
+        )
     {%- endif %}
 )
 

@@ -1,22 +1,23 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
+    incremental_strategy='replace_keys',
+    unique_key='product_id',
+    replaced_keys='affected_keys',
     on_schema_change='append_new_columns',
-    meta={'rebuilt_keys': {'key': 'product_id', 'dimension': 'stg_products', 'columns': ['product_id', 'product', 'category', 'supplier', 'cost', 'retail_price']}},
-    pre_hook="{{ delete_rebuilt_mart_rows() }}",
 ) }}
--- depends_on: {{ ref('affected_keys') }}
--- Incremental: a build recomputes the products of the affected orders and those whose catalogue row
--- changed (rebuilt_keys); the pre-hook first stores them and deletes their rows.
-{% set rebuilt = mart_rebuilt_keys() if incremental_build() else none %}
-with products as (
+-- Incremental: a build recomputes the products of the affected orders and those whose catalogue row changed (affected_keys), replacing their rows.
+with changed_keys as (  -- noqa: ST03
+    select product_id from {{ ref('affected_keys') }}
+),
+
+products as (
     select * from {{ ref('stg_products') }}
-    {% if rebuilt %}where product_id in ({{ rebuilt }}){% endif %}
+    {% if is_incremental() %}where product_id in (select changed_keys.product_id from changed_keys){% endif %}
 ),
 
 order_lines as (
     select * from {{ ref('stg_orders') }}
-    {% if rebuilt %}where product_id in ({{ rebuilt }}){% endif %}
+    {% if is_incremental() %}where product_id in (select changed_keys.product_id from changed_keys){% endif %}
 ),
 
 -- An order has at most one line per product (stg_orders is unique on order_id, product_id), so a

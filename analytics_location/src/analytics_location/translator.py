@@ -59,7 +59,7 @@ class AnalyticsTranslator(DagsterDbtTranslator):
         # when a schedule's dbt selection is resolved); the code references need it, and it is one project.
         spec = super().get_asset_spec(manifest, unique_id, project or analytics_dbt_project)
         raw_keys = sorted(
-            self.get_asset_key(source) for source in manifest["sources"].values() if source["source_name"] == RAW_SOURCE
+            {self.get_asset_key(source) for source in manifest["sources"].values() if source["source_name"] == RAW_SOURCE}
         )
         public = self.get_resource_props(manifest, unique_id).get("access") == "public"
         # dagster-dbt also stores the DbtProject object in every asset's metadata, where the UI can only print
@@ -92,6 +92,8 @@ class AnalyticsTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            # source raw.orders -> raw_orders, the observable asset for the landing file.
-            return dg.AssetKey(f"{dbt_resource_props['source_name']}_{dbt_resource_props['name']}")
+            # source raw.orders -> raw_orders, the observable asset for the landing file; raw.order_batches, the
+            # listing of the orders' batches (meta batches_of), is part of that same delivery.
+            table = (dbt_resource_props.get("meta") or {}).get("batches_of") or dbt_resource_props["name"]
+            return dg.AssetKey(f"{dbt_resource_props['source_name']}_{table}")
         return dg.AssetKey(dbt_resource_props["name"])

@@ -1,0 +1,76 @@
+{#- Daily batches on dbt's own incremental models: the little that stays custom, all of it here.
+
+    What a build changes is found by SQL, at run time, against the ledger of the last complete build
+    (models/ledger/: the order batches it built with their fingerprints, the customers and products it
+    staged). The ledger models run last, after every mart and its tests, so a build that fails or is killed
+    leaves the ledger as it was: the next build finds the same changes again, and every incremental model
+    replaces the rows of those keys, which gives the same table whether or not the failed build had already
+    done so. Nothing else is kept between builds; a model's compiled SQL depends on is_incremental() only.
+
+    1. replace_keys, an incremental strategy (dbt's documented get_incremental_<name>_sql): dbt's
+       delete+insert, except that it also deletes the keys of the model named by `replaced_keys` (a key
+       whose rows are all gone: an order a re-delivered batch no longer holds, a customer-month left with
+       no order). delete+insert alone deletes only the keys its new rows have.
+    2. previous_build: a table as the last build left it (a ledger, or typed_orders for the before image),
+       read before it is rebuilt: not a ref, which would be a cycle. Before it exists it reads as no rows
+       of `empty`, a query with the columns read: everything is new.
+    3. get_where_subquery: the tests whose config says `where: __rechecked_orders__` or `__rebuilt_keys__`
+       read only the rows of affected_orders or affected_keys in an incremental build (dbt's documented
+       override for a `where` known only at run time). Why that guards the whole table: docs/daily-batches.md.
+       Every row: on --full-refresh, before the first complete build, and with `--vars '{whole_tables: true}'`. -#}
+
+{% macro get_incremental_replace_keys_sql(arg_dict) -%}
+    {{- return(adapter.dispatch('replace_keys_sql')(arg_dict)) -}}
+{%- endmacro %}
+
+{% macro default__replace_keys_sql(arg_dict) -%}
+    {%- set keys = config.require('unique_key') -%}
+    {%- set keys = [keys] if keys is string else keys -%}
+    {%- set columns = get_quoted_csv(arg_dict.dest_columns | map(attribute='name')) -%}
+    delete from {{ arg_dict.target_relation }}
+    where {{ key_in(keys, ref(config.require('replaced_keys'))) }} or {{ key_in(keys, arg_dict.temp_relation) }};
+    insert into {{ arg_dict.target_relation }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict.temp_relation }}
+{%- endmacro %}
+
+{% macro key_in(keys, relation) -%}
+    {#- The rows whose key is among `relation`'s; a single key that is null matches a null there (the
+        lines without an order_id are replaced together). -#}
+    {%- set key = keys | join(', ') -%}
+    ({{ key }}) in (select {{ key }} from {{ relation }} where {{ keys | join(' is not null and ') }} is not null)
+    {%- if keys | length == 1 %}
+    or ({{ key }} is null and exists (select 1 from {{ relation }} where {{ key }} is null))
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro previous_build(name, empty) -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) if execute else none -%}
+    {%- set relation = load_relation(api.Relation.create(node.database, node.schema, node.alias)) if node else none -%}
+    {{- return(relation if relation is not none else '(' ~ empty ~ ' limit 0) as never_built') -}}
+{%- endmacro %}
+
+{% macro first_complete_build() -%}
+    {#- True until a build has completed (no ledger yet), and on --full-refresh: every row is new. -#}
+    {{- return(flags.FULL_REFRESH or previous_build('built_order_batches', '') is string) -}}
+{%- endmacro %}
+
+{% macro advance_ledger() -%}
+    {#- A ledger moves on in `dbt build` only, where the tests of every model before it have passed: after
+        a `dbt run` the next build finds, and tests, the same changes again. -#}
+    {{- return(invocation_args_dict.get('which') == 'build' or load_relation(this) is none) -}}
+{%- endmacro %}
+
+
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') or '' -%}
+    {%- set changed = {'__rechecked_orders__': ('affected_orders', ['order_id']), '__rebuilt_keys__': ('affected_keys', none)} -%}
+    {%- if where in changed -%}
+        {%- set model, keys = changed[where] -%}
+        {%- set node = graph.nodes.values() | selectattr('alias', 'equalto', relation.identifier) | first -%}
+        {%- set keys = keys or ([node.config.unique_key] if node.config.unique_key is string else node.config.unique_key) -%}
+        {%- set whole = var('whole_tables') or first_complete_build() -%}
+        {%- set where = '' if whole else key_in(keys, previous_build(model, '')) -%}
+    {%- endif -%}
+    {{- return("(select * from " ~ relation ~ " where " ~ where ~ ") dbt_subquery" if where else relation) -}}
+{%- endmacro %}

@@ -1,0 +1,17 @@
+-- The ledger of the last complete build: the customers it staged, with the columns the marts show. The next
+-- build re-checks the orders of a customer staged or no longer staged since (affected_orders) and recomputes
+-- the customers whose row changed (affected_keys); macros/incremental_batches.sql.
+-- Built after every mart, and so only when all of them and the tests before them passed:
+-- depends_on: {{ ref('customer_order_summary') }}
+-- depends_on: {{ ref('customer_monthly_activity') }}
+-- depends_on: {{ ref('product_performance') }}
+-- depends_on: {{ ref('product_monthly_sales') }}
+{% if advance_ledger() %}
+select
+    customer_id,
+    name,
+    tier
+from {{ ref('stg_customers') }}
+{% else %}
+select * from {{ this }}
+{% endif %}

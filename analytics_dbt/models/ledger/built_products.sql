@@ -1,0 +1,20 @@
+-- The ledger of the last complete build: the products it staged, with the columns the marts show. The next
+-- build re-checks the orders of a product staged or no longer staged since (affected_orders) and recomputes
+-- the products whose row changed (affected_keys); macros/incremental_batches.sql.
+-- Built after every mart, and so only when all of them and the tests before them passed:
+-- depends_on: {{ ref('customer_order_summary') }}
+-- depends_on: {{ ref('customer_monthly_activity') }}
+-- depends_on: {{ ref('product_performance') }}
+-- depends_on: {{ ref('product_monthly_sales') }}
+{% if advance_ledger() %}
+select
+    product_id,
+    product,
+    category,
+    supplier,
+    cost,
+    retail_price
+from {{ ref('stg_products') }}
+{% else %}
+select * from {{ this }}
+{% endif %}
