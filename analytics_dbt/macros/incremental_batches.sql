@@ -55,10 +55,14 @@
     {{- return(flags.FULL_REFRESH or previous_build('built_order_batches', '') is string) -}}
 {%- endmacro %}
 
-{% macro advance_ledger() -%}
-    {#- A ledger moves on in `dbt build` only, where the tests of every model before it have passed: after
-        a `dbt run` the next build finds, and tests, the same changes again. -#}
-    {{- return(invocation_args_dict.get('which') == 'build' or load_relation(this) is none) -}}
+{% macro ledger() -%}
+    {#- A ledger model's rows: its query's (the caller) in `dbt build`, where the tests of every model before it
+        have passed; otherwise (a `dbt run`) what it held, or none at first: the next build finds, and tests,
+        the same changes again. -#}
+    {%- if invocation_args_dict.get('which') == 'build' -%}{{ caller() }}
+    {%- elif load_relation(this) is not none -%}select * from {{ this }}
+    {%- else -%}select * from ({{ caller() }}) as nothing_built_yet limit 0
+    {%- endif -%}
 {%- endmacro %}
 
 

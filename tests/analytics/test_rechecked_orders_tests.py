@@ -1,7 +1,8 @@
-"""The tests that an incremental build narrows to the rows it changed (macros/tests_of_changed_rows.sql):
+"""The tests that an incremental build narrows to the rows it changed (macros/incremental_batches.sql):
 stg_orders' (`where: __rechecked_orders__`: the orders it re-checked) and the customer marts'
 (`where: __rebuilt_keys__`: the keys it recomputed). They read only those rows in an incremental build and
-every row in a full one, and a build is trusted by the next incremental build only when they ran and passed."""
+every row in a full one; the ledger that the next build compares with moves on only in a `dbt build`, after
+they passed."""
 
 import random
 from datetime import date
@@ -67,24 +68,29 @@ def test_an_incremental_build_tests_the_rows_it_changed_and_a_full_build_every_r
         assert failed_tests(dbt_build(pair.inc, "--full-refresh", "--select", test)) == [test]
 
 
-def test_a_build_that_left_these_tests_out_is_not_trusted_by_the_next_one(pair):
+def test_a_dbt_run_leaves_the_ledger_so_the_next_build_rechecks_and_tests_what_it_built(pair):
     landing, rng = pair.landing, random.Random(5)
     landing.write("orders", orders(rng, 1, 30, date(2025, 1, 1)), "2025-01-20.parquet")
 
-    # `dbt run` builds every model but runs no test: nothing vouches for the orders it staged.
+    # `dbt run` builds every model but runs no test: nothing vouches for the orders it staged, and the ledger
+    # of the last complete build stays empty.
     assert dbt_build(pair.inc, command="run").success
     assert state(pair.inc) == ("full", False)
-    landing.write("orders", orders(rng, 100, 20, date(2025, 1, 20)), "2025-02-08.parquet")
-    assert dbt_build(pair.inc).success
-    assert state(pair.inc) == ("full", True)  # the next build tested every order
+    planted = duplicate_a_staged_line(pair.inc)
 
-    # The same for a build that excluded one of the tests.
-    landing.write("orders", orders(rng, 200, 20, date(2025, 2, 8)), "2025-02-28.parquet")
-    assert dbt_build(pair.inc, "--exclude", SAME_CUSTOMER_AND_DATE).success
-    assert state(pair.inc) == ("incremental", False)
-    landing.write("orders", orders(rng, 300, 20, date(2025, 3, 1)), "2025-03-20.parquet")
-    assert dbt_build(pair.inc).success
-    assert state(pair.inc) == ("full", True)
+    # The next build finds batch 1 changed still: it re-checks its orders (the planted copy is replaced by the
+    # order's lines as checked) and its narrowed tests read them.
+    landing.write("orders", orders(rng, 100, 20, date(2025, 1, 20)), "2025-02-08.parquet")
+    build = dbt_build(pair.inc)
+    assert build.success, failed_tests(build)
+    assert state(pair.inc) == ("incremental", True)
+    with duckdb.connect(str(pair.inc / "analytics.duckdb"), read_only=True) as con:
+        rechecked = {r[0] for r in con.execute("select order_id from intermediate.affected_orders").fetchall()}
+        copies = con.execute(
+            "select max(n) from (select count(*) as n from staging.stg_orders group by order_id, product_id)"
+        ).fetchone()[0]
+    assert set(range(1, 31)) | set(range(100, 120)) <= rechecked and planted in rechecked
+    assert copies == 1
 
 
 def test_the_whole_tables_var_finds_what_the_incremental_build_did_not_read_and_rebuilds_nothing(pair):

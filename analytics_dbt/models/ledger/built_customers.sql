@@ -6,12 +6,10 @@
 -- depends_on: {{ ref('customer_monthly_activity') }}
 -- depends_on: {{ ref('product_performance') }}
 -- depends_on: {{ ref('product_monthly_sales') }}
-{% if advance_ledger() %}
+{% call ledger() %}
 select
     customer_id,
     name,
     tier
 from {{ ref('stg_customers') }}
-{% else %}
-select * from {{ this }}
-{% endif %}
+{% endcall %}

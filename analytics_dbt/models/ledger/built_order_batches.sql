@@ -5,11 +5,9 @@
 -- depends_on: {{ ref('customer_monthly_activity') }}
 -- depends_on: {{ ref('product_performance') }}
 -- depends_on: {{ ref('product_monthly_sales') }}
-{% if advance_ledger() %}
+{% call ledger() %}
 select
     batch,
     fingerprint
 from {{ source('raw', 'order_batches') }}
-{% else %}
-select * from {{ this }}
-{% endif %}
+{% endcall %}

@@ -6,7 +6,7 @@
 -- depends_on: {{ ref('customer_monthly_activity') }}
 -- depends_on: {{ ref('product_performance') }}
 -- depends_on: {{ ref('product_monthly_sales') }}
-{% if advance_ledger() %}
+{% call ledger() %}
 select
     product_id,
     product,
@@ -15,6 +15,4 @@ select
     cost,
     retail_price
 from {{ ref('stg_products') }}
-{% else %}
-select * from {{ this }}
-{% endif %}
+{% endcall %}

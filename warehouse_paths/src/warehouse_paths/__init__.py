@@ -68,6 +68,6 @@ def landing_fingerprint(path: Path | str) -> str:
     so a file replaced under the same name is a new delivery, and a file that is only touched costs a
     recompute of its rows, never a wrong result. The one definition of a batch's identity: the raw files'
     sensor gives it as each batch's data version, the PostgreSQL raw loader records it, and dbt's hook on
-    DuckDB computes the same text from DuckDB's read_blob (macros/order_batches.sql, `size:epoch_us`)."""
+    DuckDB computes the same text from DuckDB's read_blob (macros/raw_files.sql expose_batches, `size:epoch_us`)."""
     stat = Path(path).stat()
     return f"{stat.st_size}:{stat.st_mtime_ns // 1000}"
