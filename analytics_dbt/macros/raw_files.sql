@@ -262,24 +262,23 @@
 
 
 {% macro expose_batches(table_name, files, columns) -%}
-    {#- raw.<table>: the contract columns of every batch file and `batch`, the file's name (Parquet and CSV
-        files read by one scan each); raw.order_batches: each batch with its path and fingerprint. -#}
+    {#- raw.<table>: the contract columns of every batch file, `batch` (the file's name) and `batch_fingerprint`
+        (warehouse_paths.landing_fingerprint: size and modification time in µs). Parquet and CSV files are
+        read by one scan each. -#}
     {%- set parts = [] -%}
     {%- set parquet, csv = [], [] -%}
     {%- for file in files -%}{%- do (csv if file.endswith('.csv') else parquet).append(file) -%}{%- endfor -%}
     {%- if parquet -%}
-        {%- do parts.append("select " ~ columns | join(", ") ~ ", parse_filename(filename) as batch from read_parquet("
+        {%- do parts.append("select " ~ columns | join(", ") ~ ", filename from read_parquet("
             ~ sql_string_list(parquet) ~ ", filename = true, union_by_name = true)") -%}
     {%- endif -%}
     {%- if csv -%}
-        {%- do parts.append("select " ~ columns | join(", ") ~ ", parse_filename(filename) as batch from read_csv("
+        {%- do parts.append("select " ~ columns | join(", ") ~ ", filename from read_csv("
             ~ sql_string_list(csv) ~ ", header = true, all_varchar = true, filename = true, union_by_name = true)") -%}
     {%- endif -%}
-    {%- set listing = graph.sources.values() | selectattr('source_name', 'equalto', 'raw')
-        | selectattr('meta.batches_of', 'equalto', table_name) | first -%}
-    create or replace view raw.{{ table_name }} as {{ parts | join(" union all ") }};
-    create or replace view raw.{{ listing.name }} as
-        select parse_filename(filename) as batch, filename as path,
-            cast(size as varchar) || ':' || cast(epoch_us(last_modified) as varchar) as fingerprint
-        from read_blob({{ sql_string_list(files) }});
+    create or replace view raw.{{ table_name }} as
+        select lines.{{ columns | join(", lines.") }}, parse_filename(lines.filename) as batch,
+            cast(listing.size as varchar) || ':' || cast(epoch_us(listing.last_modified) as varchar) as batch_fingerprint
+        from ({{ parts | join(" union all ") }}) as lines
+        inner join read_blob({{ sql_string_list(files) }}) as listing on lines.filename = listing.filename;
 {%- endmacro %}

@@ -6,6 +6,7 @@ dbt runs in this process on a manifest parsed once (tests/fuzz/dbt_in_process.py
 a few thousand rows costs less than a dbt process start."""
 
 import functools
+from dataclasses import dataclass
 import os
 import random
 import tempfile
@@ -80,7 +81,7 @@ def state(warehouse: Path) -> tuple[str, bool]:
     ran = (warehouse / "target" / "run" / "analytics" / "models" / "intermediate" / "typed_orders.sql").read_text()
     with duckdb.connect(str(warehouse / "analytics.duckdb"), read_only=True) as con:
         ledger = con.execute("select batch, fingerprint from ledger.built_order_batches order by 1").fetchall()
-        landed = con.execute("select batch, fingerprint from raw.order_batches order by 1").fetchall()
+        landed = con.execute("select distinct batch, batch_fingerprint from raw.orders order by 1").fetchall()
     return ("incremental" if "delete from" in ran.lower() else "full"), ledger == landed
 
 
@@ -177,9 +178,30 @@ def orders(rng: random.Random, first_id: int, count: int, start: date, days: int
     return lines
 
 
+@dataclass
+class Built:
+    """What a dbt invocation did, on either backend: whether it succeeded, the error dbt printed, and the
+    status of each node (by name); failed_tests names each failed test by its kind (test_metadata.name)."""
+
+    success: bool
+    message: str
+    statuses: dict[str, str]
+    failed_tests: list[str]
+
+    @classmethod
+    def from_runner(cls, result) -> "Built":
+        nodes = result.result or []
+        return cls(
+            result.success,
+            str(result.exception or [r.message for r in nodes if r.status in ("error", "fail")]),
+            {r.node.name: r.status for r in nodes},
+            [r.node.test_metadata.name for r in nodes if r.status == "fail" and r.node.test_metadata],
+        )
+
+
 class Pair:
     """Two warehouses on one landing folder: `inc` is built as analysts and Dagster build it (plain
-    `dbt build`), `full` with --full-refresh every time."""
+    `dbt build`), `full` with --full-refresh every time. DuckDB here; PgPair (tests/postgres) on PostgreSQL."""
 
     def __init__(self, root):
         self.inc, self.full = root / "inc", root / "full"
@@ -188,11 +210,23 @@ class Pair:
         self.landing = Landing(self.inc / "raw")
         (self.full / "raw").symlink_to(self.inc / "raw")
 
+    def build(self, *args: str, command: str = "build", full: bool = False) -> Built:
+        return Built.from_runner(dbt_build(self.full if full else self.inc, *args, command=command))
+
+    def rows(self, sql: str) -> list[tuple]:
+        return rows(self.inc, sql)
+
+    def state(self) -> tuple[str, bool]:
+        return state(self.inc)
+
+    def differences(self) -> dict[str, tuple[int, int]]:
+        return differences(self.inc, self.full)
+
     def check(self, expect_mode: str = "incremental") -> None:
-        built = dbt_build(self.inc)
-        assert built.success, built.exception or [r.message for r in built.result if r.status in ("error", "fail")]
-        assert state(self.inc) == (expect_mode, True)
+        built = self.build()
+        assert built.success, built.message
+        assert self.state() == (expect_mode, True)
         # The reference needs the tables only: `dbt run` writes the same ones as `dbt build`, without the tests.
-        reference = dbt_build(self.full, "--full-refresh", command="run")
-        assert reference.success, reference.exception
-        assert differences(self.inc, self.full) == {}
+        reference = self.build("--full-refresh", command="run", full=True)
+        assert reference.success, reference.message
+        assert self.differences() == {}

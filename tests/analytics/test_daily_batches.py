@@ -9,7 +9,7 @@ randomized sequence draws its operations from a fixed seed."""
 import random
 from datetime import date, timedelta
 
-from batch_landing import CUSTOMERS, PRODUCTS, dbt_build, line, orders, rows, state
+from batch_landing import CUSTOMERS, PRODUCTS, line, orders
 
 DUPLICATE = "duplicate order line: another row with this order_id and product_id was kept"
 
@@ -42,8 +42,7 @@ def test_each_operation_on_the_landing_folder_builds_as_a_full_refresh_would(pai
     copy = {**b1[1], "quantity": b1[1]["quantity"] + 1}
     landing.write("orders", [copy, *orders(rng, 300, 5, date(2025, 3, 1))], "2025-03-10.parquet")
     pair.check()
-    assert (copy["order_id"], copy["product_id"], "2025-03-10.parquet", DUPLICATE) in rows(
-        pair.inc,
+    assert (copy["order_id"], copy["product_id"], "2025-03-10.parquet", DUPLICATE) in pair.rows(
         "select cast(order_id as bigint), cast(product_id as bigint), batch, reason from quarantine.rejected_orders",
     )
 
@@ -52,8 +51,8 @@ def test_each_operation_on_the_landing_folder_builds_as_a_full_refresh_would(pai
     early = {**b2[0], "price": b2[0]["price"] + 1}
     landing.write("orders", [early, *orders(rng, 390, 5, date(2024, 12, 1))], "2024-12-31.parquet")
     pair.check()
-    assert (early["order_id"], "2025-02-08.parquet") in rows(
-        pair.inc, f"select cast(order_id as bigint), batch from quarantine.rejected_orders where reason = '{DUPLICATE}'"
+    assert (early["order_id"], "2025-02-08.parquet") in pair.rows(
+        f"select cast(order_id as bigint), batch from quarantine.rejected_orders where reason = '{DUPLICATE}'"
     )
 
     # Orders of a customer and a product that do not exist yet, then the snapshots that add them, a
@@ -62,7 +61,7 @@ def test_each_operation_on_the_landing_folder_builds_as_a_full_refresh_would(pai
     unknown = [line(400, 99, 10), line(401, 1, 50), line(402, 99, 50)]
     landing.write("orders", [*unknown, *orders(rng, 410, 10, date(2025, 3, 10))], "2025-03-20.parquet")
     pair.check()
-    assert rows(pair.inc, "select count(*) from staging.stg_orders where order_id in (400, 401, 402)") == [(0,)]
+    assert pair.rows("select count(*) from staging.stg_orders where order_id in (400, 401, 402)") == [(0,)]
     customers = landing.read("customers")
     customers[4]["tier"] = "premium"
     landing.write("customers", [*customers, {**CUSTOMERS[0], "customer_id": 99, "name": "New"}])
@@ -71,7 +70,7 @@ def test_each_operation_on_the_landing_folder_builds_as_a_full_refresh_would(pai
     products[0]["cost"] = 2.5
     landing.write("products", [*products, {**PRODUCTS[0], "product_id": 50, "product": "New product"}])
     pair.check()
-    assert rows(pair.inc, "select count(*) from staging.stg_orders where order_id in (400, 401, 402)") == [(3,)]
+    assert pair.rows("select count(*) from staging.stg_orders where order_id in (400, 401, 402)") == [(3,)]
 
     # A line that disagrees with its order's customer, in another batch: the order's lines vote across batches.
     first = b1[5]
@@ -92,22 +91,22 @@ def test_a_bad_batch_file_names_itself_and_builds_nothing(pair):
     landing, rng = pair.landing, random.Random(7)
     landing.write("orders", orders(rng, 1, 30, date(2025, 1, 1)), "2025-01-20.parquet")
     pair.check(expect_mode="full")
-    before = rows(pair.inc, "select * from marts.customer_order_summary order by all")
+    before = sorted(pair.rows("select * from marts.customer_order_summary"), key=str)
 
     bad = landing.batches / "2025-01-21.parquet"
     bad.write_bytes(b"")
-    failed = dbt_build(pair.inc)
+    failed = pair.build()
     assert not failed.success
-    assert f"{bad} is empty (0 bytes)" in str(failed.exception)
-    assert rows(pair.inc, "select * from marts.customer_order_summary order by all") == before
+    assert f"{bad} is empty (0 bytes)" in failed.message
+    assert sorted(pair.rows("select * from marts.customer_order_summary"), key=str) == before
 
     # A batch of lines that are almost all rejected: the check per batch stops the marts, naming it.
     landing.write("orders", [line(500 + i, 1, 10, quantity=0) for i in range(10)], "2025-01-21.parquet")
-    failed = dbt_build(pair.inc)
+    failed = pair.build()
     assert not failed.success
-    assert [r.node.test_metadata.name for r in failed.result if r.status == "fail"] == ["rejected_share_at_most"]
-    assert rows(pair.inc, "select * from marts.customer_order_summary order by all") == before
-    assert state(pair.inc) == ("incremental", False)  # the ledger stays: the next build finds the same changes
+    assert failed.failed_tests == ["rejected_share_at_most"]
+    assert sorted(pair.rows("select * from marts.customer_order_summary"), key=str) == before
+    assert pair.state() == ("incremental", False)  # the ledger stays: the next build finds the same changes
 
     # The next build resumes from the last complete one: incremental, and equal to a full refresh.
     landing.write("orders", orders(rng, 500, 10, date(2025, 1, 21)), "2025-01-21.parquet")

@@ -8,7 +8,7 @@ import secrets
 
 import psycopg2
 
-ANALYTICS_SCHEMAS = ("raw", "intermediate", "staging", "quarantine", "marts_build", "marts")
+from warehouse_paths import PG_ANALYTICS_SCHEMAS as ANALYTICS_SCHEMAS
 
 
 def create_analytics_login(database_url: str, role: str = "analytics") -> str:

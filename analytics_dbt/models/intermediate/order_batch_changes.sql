@@ -5,24 +5,24 @@
 with
 
 landed as (
-    select
+    select distinct
         batch,
-        fingerprint
-    from {{ source('raw', 'order_batches') }}
+        batch_fingerprint as fingerprint
+    from {{ source('raw', 'orders') }}
 ),
 
 built as (
     select
         batch,
         fingerprint
-    from {{ previous_build('built_order_batches', 'select batch, fingerprint from ' ~ source('raw', 'order_batches')) }}
+    from {{ previous_build('built_order_batches', 'select batch, batch_fingerprint as fingerprint from ' ~ source('raw', 'orders')) }}
 ),
 
 held as (
     select distinct
         batch,
         batch_fingerprint as fingerprint
-    from {{ previous_build('typed_orders', 'select batch, fingerprint as batch_fingerprint from ' ~ source('raw', 'order_batches')) }}
+    from {{ previous_build('typed_orders', 'select batch, batch_fingerprint from ' ~ source('raw', 'orders')) }}
 ),
 
 versions as (

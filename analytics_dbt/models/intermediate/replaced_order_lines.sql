@@ -3,9 +3,8 @@
 -- lines landed now). Read from typed_orders as the last build left it, before this build replaces them;
 -- after an unfinished build that already did, from this table as that build left it.
 {% set line_columns = 'batch, batch_fingerprint, order_id, customer_id, product_id, order_date' %}
-{% set no_lines = 'select batch, fingerprint as batch_fingerprint, cast(null as bigint) as order_id, '
-    ~ 'cast(null as bigint) as customer_id, cast(null as bigint) as product_id, cast(null as date) as order_date from '
-    ~ source('raw', 'order_batches') %}
+{% set no_lines = 'select batch, batch_fingerprint, cast(null as bigint) as order_id, cast(null as bigint) as customer_id, '
+    ~ 'cast(null as bigint) as product_id, cast(null as date) as order_date from ' ~ source('raw', 'orders') %}
 with
 
 changes as (

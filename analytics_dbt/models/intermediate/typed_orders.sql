@@ -12,29 +12,14 @@
 -- depends_on: {{ ref('replaced_order_lines') }}
 with
 
-landed as (
-    select
-        batch,
-        fingerprint
-    from {{ source('raw', 'order_batches') }}
-),
-
 changes as (  -- noqa: ST03
     select batch from {{ ref('order_batch_changes') }}
 ),
 
 source as (
-    select
-        landed.batch,
-        landed.fingerprint as batch_fingerprint,
-        {%- for column in raw_columns('orders') %}
-        source_lines.{{ column.name }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from {{ source('raw', 'orders') }} as source_lines
-    inner join landed on source_lines.batch = landed.batch
+    select * from {{ source('raw', 'orders') }}
     {% if is_incremental() -%}
-        where
-            landed.batch in (select changes.batch from changes)
+        where batch in (select changes.batch from changes)
     {%- endif %}
 ),
 

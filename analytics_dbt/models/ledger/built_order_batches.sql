@@ -6,8 +6,8 @@
 -- depends_on: {{ ref('product_performance') }}
 -- depends_on: {{ ref('product_monthly_sales') }}
 {% call ledger() %}
-select
+select distinct
     batch,
-    fingerprint
-from {{ source('raw', 'order_batches') }}
+    batch_fingerprint as fingerprint
+from {{ source('raw', 'orders') }}
 {% endcall %}

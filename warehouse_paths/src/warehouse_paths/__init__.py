@@ -58,7 +58,7 @@ def warehouse_backend() -> str:
 # The schemas of the PostgreSQL warehouse: the analytics login owns these (dbt builds them; `marts` holds
 # the public models, the only schema the ML login may read, published there from `marts_build` at the end of
 # each build), and the ML login owns `ml` (its assets' tables).
-PG_ANALYTICS_SCHEMAS = ("raw", "intermediate", "staging", "quarantine", "marts_build", "marts")
+PG_ANALYTICS_SCHEMAS = ("raw", "intermediate", "staging", "quarantine", "marts_build", "marts", "ledger")
 PG_PUBLIC_SCHEMA = "marts"
 PG_ML_SCHEMA = "ml"
 
