@@ -56,10 +56,9 @@
 {%- endmacro %}
 
 {% macro ledger() -%}
-    {#- A ledger model's rows: its query's (the caller) in `dbt build`, where the tests of every model before it
-        have passed; otherwise (a `dbt run`) what it held, or none at first: the next build finds, and tests,
-        the same changes again. -#}
-    {%- if invocation_args_dict.get('which') == 'build' -%}{{ caller() }}
+    {#- A ledger model's rows: its query's (the caller), but in a `dbt run`, which runs no test, what it held
+        (none at first): the next build finds, and tests, the same changes again. -#}
+    {%- if invocation_args_dict.get('which') != 'run' -%}{{ caller() }}
     {%- elif load_relation(this) is not none -%}select * from {{ this }}
     {%- else -%}select * from ({{ caller() }}) as nothing_built_yet limit 0
     {%- endif -%}

@@ -28,7 +28,7 @@ def observed(cursor):
 
 
 def built(warehouse) -> dict[str, str]:
-    return dict(rows(warehouse, "select distinct batch, batch_fingerprint from raw.orders"))
+    return dict(rows(warehouse, "select batch, fingerprint from ledger.built_order_batches"))
 
 
 def test_the_sensor_observes_the_batches_the_build_records_with_the_same_fingerprints(pair, monkeypatch):

@@ -103,7 +103,7 @@ select distinct
     cast(null as bigint) as product_id,
     cast(null as date) as month
 from customers_changed
-where {{ 'false and' if flags.FULL_REFRESH }} true
+where {{ not flags.FULL_REFRESH }}
 
 union all
 
@@ -112,4 +112,4 @@ select distinct
     product_id,
     cast(null as date) as month
 from products_changed
-where {{ 'false and' if flags.FULL_REFRESH }} true
+where {{ not flags.FULL_REFRESH }}

@@ -54,7 +54,7 @@ products_changed as (
 select order_lines.order_id
 from order_lines
 where
-    {{ 'false and' if flags.FULL_REFRESH }} (
+    {{ not flags.FULL_REFRESH }} and (
         order_lines.batch in (select changes.batch from changes)
         or order_lines.customer_id in (select customers_changed.customer_id from customers_changed)
         or order_lines.product_id in (select products_changed.product_id from products_changed)
@@ -64,4 +64,4 @@ union
 
 select replaced_lines.order_id
 from replaced_lines
-where {{ 'false and' if flags.FULL_REFRESH }} true
+where {{ not flags.FULL_REFRESH }}
