@@ -45,15 +45,15 @@
 
 
 {% macro previous_build(name, empty) -%}
-    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) if execute else none -%}
-    {%- set relation = load_relation(api.Relation.create(node.database, node.schema, node.alias)) if node else none -%}
+    {%- set relation = existing_relation(name) -%}
     {{- return(relation if relation is not none else '(' ~ empty ~ ' limit 0) as never_built') -}}
 {%- endmacro %}
 
-{% macro first_complete_build() -%}
-    {#- True until a build has completed (no ledger yet), and on --full-refresh: every row is new. -#}
-    {{- return(flags.FULL_REFRESH or previous_build('built_order_batches', '') is string) -}}
+{% macro existing_relation(name) -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) if execute else none -%}
+    {{- return(load_relation(api.Relation.create(node.database, node.schema, node.alias)) if node else none) -}}
 {%- endmacro %}
+
 
 {% macro ledger() -%}
     {#- A ledger model's rows: its query's (the caller), but in a `dbt run`, which runs no test, what it held
@@ -72,8 +72,9 @@
         {%- set model, keys = changed[where] -%}
         {%- set node = graph.nodes.values() | selectattr('alias', 'equalto', relation.identifier) | first -%}
         {%- set keys = keys or ([node.config.unique_key] if node.config.unique_key is string else node.config.unique_key) -%}
-        {%- set whole = var('whole_tables') or first_complete_build() -%}
-        {%- set where = '' if whole else key_in(keys, previous_build(model, '')) -%}
+        {#- Before the first complete build, every row changed: reading them through the filter costs more. -#}
+        {%- set whole = var('whole_tables') or flags.FULL_REFRESH or existing_relation('built_order_batches') is none -%}
+        {%- set where = '' if whole else key_in(keys, existing_relation(model)) -%}
     {%- endif -%}
     {{- return("(select * from " ~ relation ~ " where " ~ where ~ ") dbt_subquery" if where else relation) -}}
 {%- endmacro %}

@@ -3,6 +3,8 @@ and what dbt held back because of them (dagster-dbt's own error points at the db
 
 from dagster_dbt import DbtCliInvocation
 
+LEDGER_FOLDER = "ledger"  # analytics_dbt/models/ledger/: what the last complete build built
+
 
 def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
     """None when dbt wrote no run results (it stopped before any node, e.g. on unusable raw files):
@@ -12,7 +14,7 @@ def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
     except FileNotFoundError:
         return None
     nodes = invocation.manifest["nodes"]
-    problems, held_back = [], []
+    problems, held_back, ledger_held = [], [], False
     for result in results:
         node = nodes.get(result["unique_id"], {})
         name = node.get("name", result["unique_id"])
@@ -29,11 +31,17 @@ def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
         elif result["status"] in ("fail", "error"):
             problems.append(f"- {node.get('resource_type', 'node')} {name} failed: {result['message']}")
         elif result["status"] == "skipped" and node.get("resource_type") == "model":
-            held_back.append(name)
+            # The ledger (models/ledger/) is bookkeeping: held back, it keeps the last complete build's.
+            if LEDGER_FOLDER in node.get("fqn", [])[1:-1]:
+                ledger_held = True
+            else:
+                held_back.append(name)
     if not problems:
         return None
     lines = ["dbt build failed:", *problems]
     if held_back:
         lines.append(f"Not built, so that nothing downstream uses data that failed: {', '.join(sorted(held_back))}.")
+    if ledger_held:
+        lines.append("The next build takes up the same changes again, from the last complete build.")
     lines.append(f"Full dbt output: {invocation.target_path / 'dbt.log'}")
     return "\n".join(lines)
