@@ -18,12 +18,16 @@ import shutil
 import sys
 from pathlib import Path
 
+from contextlib import nullcontext
+
 import duckdb
 
 from analytics_location.table_metadata import LEVELS, TABLE_METADATA_ENV
 from bench import measure
+from bench.postgres import warehouse_urls
 from datagen.batches import append_batch, split_into_batches
 from datagen.generate import Sizes, generate
+from warehouse_paths import ANALYTICS_PG_URL_ENV, ML_PG_URL_ENV, WAREHOUSE_BACKEND_ENV
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -64,15 +68,33 @@ def slowest_nodes(target: Path) -> tuple[float, list[dict]]:
 
 
 def ours(dbt: list[str], here: Path, env: dict, limits: dict) -> dict:
-    """One of our runs: the dbt build, then the features through Dagster; with dbt's slowest nodes."""
-    build = measure.run(dbt, "marts", env=env, **limits)
-    runs = [build]
-    if build.ok:
+    """One of our runs: on PostgreSQL the raw load first (`make load-raw`: only the changed batches), the dbt
+    build, then the features through Dagster; with dbt's slowest nodes."""
+    runs = []
+    if env.get(WAREHOUSE_BACKEND_ENV) == "postgres":
+        runs.append(measure.run([sys.executable, "-m", "analytics_location.raw_load"], "load", env=env, **limits))
+    if all(run.ok for run in runs):
+        runs.append(measure.run(dbt, "marts", env=env, **limits))
+    if all(run.ok for run in runs):
         runs.append(measure.run([sys.executable, "-m", "bench.ours", "features"], "features", env=env, **limits))
     result = measure.summarise(*runs)
-    if build.ok:
-        result["dbt_elapsed_s"], result["slowest_nodes"] = slowest_nodes(here / "dbt_target")
+    if all(run.ok for run in runs):
+        result["dbt_elapsed_s"], result["slowest_nodes"] = slowest_nodes(Path(dbt[dbt.index("--target-path") + 1]))
     return result
+
+
+def checksums(url: str) -> dict[str, list[int]]:
+    """PostgreSQL: each compared table's [row count, sum of its rows' hashes]: equal for equal multisets."""
+    import psycopg2
+
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        found = {}
+        for table in COMPARED:
+            cursor.execute(
+                f"select count(*), coalesce(sum(('x' || left(md5(t::text), 15))::bit(60)::bigint), 0) from {table} t"
+            )
+            found[table] = list(cursor.fetchone())
+        return found
 
 
 def snapshot(warehouse: Path, copy: Path) -> None:
@@ -149,6 +171,7 @@ def bench_daily(
     bad_rate: float | None,
     keep: bool,
     with_metadata_cost: bool = False,
+    backend: str = "duckdb",
 ) -> dict:
     here = work / f"daily-{orders}-{batch}"
     shutil.rmtree(here, ignore_errors=True)
@@ -157,8 +180,22 @@ def bench_daily(
     print(f"\n== daily update: {orders:,} order lines of history in {batches} batch files (seed {seed})", flush=True)
     generate(raw, Sizes.for_orders(orders), seed=seed, **({} if bad_rate is None else {"bad_rate": bad_rate}))
     split_into_batches(raw, batches, seed, "parquet")
-    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
-    dbt = dbt_command(here)
+    with warehouse_urls() if backend == "postgres" else nullcontext((None, None)) as (analytics_url, ml_url):
+        env = {**os.environ, "WAREHOUSE_DIR": str(warehouse)}
+        dbt = dbt_command(here)
+        if backend == "postgres":
+            env |= {WAREHOUSE_BACKEND_ENV: "postgres", ANALYTICS_PG_URL_ENV: analytics_url, ML_PG_URL_ENV: ml_url}
+            dbt = [*dbt, "--target", "postgres"]
+        result = update_and_full(orders, batch, batches, here, seed, limits, env, dbt)
+        result["backend"] = backend
+    return others(result, here, raw, limits, keep, with_metadata_cost, env, warehouse)
+
+
+def update_and_full(orders, batch, batches, here, seed, limits, env, dbt) -> dict:
+    """The set-up build, one appended batch, then ours_update and ours_full on it, compared."""
+    warehouse = Path(env["WAREHOUSE_DIR"])
+    raw = warehouse / "raw"
+    postgres = env.get(WAREHOUSE_BACKEND_ENV) == "postgres"
 
     print("   set-up (untimed): the first, full build of the history and its features", flush=True)
     setup = ours(dbt, here, env, limits)
@@ -171,14 +208,26 @@ def bench_daily(
     print("   ours_update (incremental dbt build, then the features through Dagster)", flush=True)
     result["ours_update"] = ours(dbt, here, env, limits)
     if result["ours_update"]["ok"]:
-        snapshot(warehouse, here / "after_update.duckdb")
+        if postgres:
+            updated = checksums(env[ANALYTICS_PG_URL_ENV])
+        else:
+            snapshot(warehouse, here / "after_update.duckdb")
     print("   ours_full (dbt build --full-refresh, then the features through Dagster)", flush=True)
     result["ours_full"] = ours([*dbt, "--full-refresh"], here, env, limits)
     if result["ours_update"]["ok"] and result["ours_full"]["ok"]:
-        result["differences"] = differences(here / "after_update.duckdb", warehouse)
+        if postgres:
+            full = checksums(env[ANALYTICS_PG_URL_ENV])
+            result["differences"] = {t: [updated[t], full[t]] for t in COMPARED if updated[t] != full[t]}
+        else:
+            result["differences"] = differences(here / "after_update.duckdb", warehouse)
         result["equal_to_full_refresh"] = not result["differences"]
     else:
         result["differences"], result["equal_to_full_refresh"] = {}, False
+    return result
+
+
+def others(result, here, raw, limits, keep, with_metadata_cost, env, warehouse) -> dict:
+    """The baseline and the floor on the same files, the ratios, and the optional metadata cost."""
 
     print("   baseline (pandas + pickles, over every batch file)", flush=True)
     store = here / "pickles"

@@ -45,7 +45,7 @@ def print_table(result: dict) -> None:
 
 
 def _stage_order(name: str) -> int:
-    order = ["startup", "marts", "features", "models_and_predictions"]
+    order = ["startup", "load", "marts", "features", "models_and_predictions"]
     return order.index(name) if name in order else len(order)
 
 

@@ -56,9 +56,15 @@
 
 
 {% macro ledger() -%}
-    {#- A ledger model's rows: its query's (the caller), but in a `dbt run`, which runs no test, what it held
-        (none at first): the next build finds, and tests, the same changes again. -#}
-    {%- if invocation_args_dict.get('which') != 'run' -%}{{ caller() }}
+    {#- A ledger model's rows: its query's (the caller) in a build that ran every model the ledger depends on;
+        otherwise what it held (none at first), and the next build finds the same changes again. Not in a
+        `dbt run` (no test ran), nor in a build of some models only (say the marts without typed_orders). -#}
+    {%- set missing = [] -%}
+    {%- for node in model.depends_on.nodes if node.startswith('model.') and node not in selected_resources -%}
+        {%- do missing.append(node) -%}
+    {%- endfor -%}
+    {%- set complete = invocation_args_dict.get('which') != 'run' and not missing -%}
+    {%- if complete -%}{{ caller() }}
     {%- elif load_relation(this) is not none -%}select * from {{ this }}
     {%- else -%}select * from ({{ caller() }}) as nothing_built_yet limit 0
     {%- endif -%}

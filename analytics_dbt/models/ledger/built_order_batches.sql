@@ -1,6 +1,9 @@
 -- The ledger of the last complete build: the order batches it built, with their fingerprints. The next
 -- build replaces the batches whose fingerprint differs (order_batch_changes); macros/incremental_batches.sql.
--- Built after every mart, and so only when all of them and the tests before them passed:
+-- Built after every mart, and so only when all of them and the tests before them passed; and moved on only in
+-- a build of every model it depends on (macros/incremental_batches.sql ledger):
+-- depends_on: {{ ref('typed_orders') }}
+-- depends_on: {{ ref('checked_orders') }}
 -- depends_on: {{ ref('customer_order_summary') }}
 -- depends_on: {{ ref('customer_monthly_activity') }}
 -- depends_on: {{ ref('product_performance') }}

@@ -1,7 +1,9 @@
 -- The ledger of the last complete build: the products it staged, with the columns the marts show. The next
 -- build re-checks the orders of a product staged or no longer staged since (affected_orders) and recomputes
 -- the products whose row changed (affected_keys); macros/incremental_batches.sql.
--- Built after every mart, and so only when all of them and the tests before them passed:
+-- Built after every mart, and so only when all of them and the tests before them passed; and moved on only in
+-- a build of every model it depends on (macros/incremental_batches.sql ledger):
+-- depends_on: {{ ref('checked_orders') }}
 -- depends_on: {{ ref('customer_order_summary') }}
 -- depends_on: {{ ref('customer_monthly_activity') }}
 -- depends_on: {{ ref('product_performance') }}

@@ -14,7 +14,9 @@ daily_marts_schedule = build_schedule_from_dbt_selection(
     # The folders by dbt's fqn (`marts` = models/marts/...), not by `path:`: a path is resolved against the
     # DbtProject dagster-dbt keeps in each asset's metadata, which the translator leaves out (the UI shows it
     # as "unserializable").
-    dbt_select="+marts +quarantine",
+    # The ledger (models/ledger/) after the marts: a build that leaves it out would leave the next one to redo
+    # its changes.
+    dbt_select="+marts +quarantine +ledger",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
