@@ -13,9 +13,13 @@ with changed_keys as (  -- noqa: ST03
 order_lines as (
     select * from {{ ref('stg_orders') }}
     {% if is_incremental() -%}
-        where (product_id, cast(date_trunc('month', order_date) as date)) in (
-            select product_id, month from changed_keys where product_id is not null and month is not null
-        )
+        -- The first month is a bound DuckDB checks against each row group's min and max order_date, skipping
+        -- older lines (checked_orders is written batch by batch, so its row groups follow the dates).
+        where
+            order_date >= (select min(changed_keys.month) from changed_keys)
+            and (product_id, cast(date_trunc('month', order_date) as date)) in (
+                select product_id, month from changed_keys where product_id is not null and month is not null
+            )
     {%- endif %}
 )
 
