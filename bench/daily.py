@@ -16,9 +16,8 @@ import json
 import os
 import shutil
 import sys
-from pathlib import Path
-
 from contextlib import nullcontext
+from pathlib import Path
 
 import duckdb
 

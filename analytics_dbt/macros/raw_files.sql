@@ -41,8 +41,9 @@
     {%- set problems = [] -%}
     {%- set usable = [] -%}
     {%- set dirs = [] -%}
-    {#- On DuckDB, a source with meta `batched: true` (orders) may be a folder <table>/ of batch files: the
-        view raw.<table> adds the column `batch`, and raw.order_batches lists the batches (expose_batches). -#}
+    {#- A source with meta `batched: true` (orders) may be a folder <table>/ of batch files (or the single
+        file, one batch): on DuckDB the view raw.<table> reads them all and adds `batch` and
+        `batch_fingerprint` (expose_batches), as the PostgreSQL raw loader's table has them. -#}
     {%- set batch_statements = [] -%}
     {%- for src in graph.sources.values() | selectattr('source_name', 'equalto', 'raw') | sort(attribute='name')
         if not (src.meta or {}).get('batches_of') -%}

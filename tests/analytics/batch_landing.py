@@ -6,10 +6,10 @@ dbt runs in this process on a manifest parsed once (tests/fuzz/dbt_in_process.py
 a few thousand rows costs less than a dbt process start."""
 
 import functools
-from dataclasses import dataclass
 import os
 import random
 import tempfile
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 

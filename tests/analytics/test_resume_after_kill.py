@@ -14,9 +14,9 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.parquet as pq
 from batch_landing import orders, rows
+from support import BIN, DBT_PROJECT_DIR
 
 from datagen.generate import SCHEMAS
-from support import BIN, DBT_PROJECT_DIR
 
 
 def start_build(warehouse) -> subprocess.Popen:
@@ -67,8 +67,10 @@ def test_a_build_killed_midway_is_resumed_by_the_next_one_from_the_last_complete
 
     # A new batch, and a re-delivery of batch 2 with its lines moved to other customers and months.
     landing.write("orders", orders(rng, 9000, 200, date(2025, 2, 1)), "2025-02-01.parquet")
-    redelivered = [{**line, "customer_id": line["customer_id"] % 20 + 1, "order_date": date(2025, 3, 1)}
-                   for line in landing.read("orders", "2025-01-08.parquet")]
+    redelivered = [
+        {**line, "customer_id": line["customer_id"] % 20 + 1, "order_date": date(2025, 3, 1)}
+        for line in landing.read("orders", "2025-01-08.parquet")
+    ]
     landing.write("orders", redelivered, "2025-01-08.parquet")
     changed = {"2025-02-01.parquet", "2025-01-08.parquet"}
     tampered = [{**original[0], "quantity": original[0]["quantity"] + 1}, *original[1:]]

@@ -72,3 +72,19 @@ def test_the_comparison_finds_a_row_the_update_got_wrong_and_a_missing_duplicate
     }
     snapshot(tmp_path / "full", tmp_path / "same.duckdb")
     assert differences(tmp_path / "same.duckdb", tmp_path / "full") == {}
+
+
+def test_the_daily_update_on_postgresql_loads_builds_and_equals_a_full_refresh(tmp_path):
+    """`--backend postgres --batch M`: ours' update and full build on a throwaway server (the raw load, then
+    dbt, then the features), side by side in the `daily_postgres` object, compared by row checksums."""
+    result, document = run_bench(
+        tmp_path, EARLIER, "--orders", "20000", "--batch", "2000", "--batches", "10", "--backend", "postgres"
+    )
+    report = document["daily_postgres"]
+    assert report["backend"] == "postgres" and "daily" not in document
+    for method in ("ours_update", "ours_full"):
+        assert report[method]["ok"], (method, report[method]["problem"])
+        assert {"load", "marts", "features"} <= set(report[method]["stages"])
+    assert report["equal_to_full_refresh"] is True and report["differences"] == {}
+    assert report["ratios"]["update_over_full_time"] > 0
+    assert "equal_to_full_refresh: true" in result.stdout

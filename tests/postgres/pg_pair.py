@@ -15,7 +15,7 @@ from support import BIN, DBT_PROJECT_DIR
 from analytics_location.raw_load import load_raw_files
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "analytics"))
-from batch_landing import BUILT_TABLES, Built, Pair  # noqa: E402
+from batch_landing import BUILT_TABLES, Built, Pair
 
 RAW_TABLES = ("customers", "orders", "products")
 

@@ -59,7 +59,11 @@ class AnalyticsTranslator(DagsterDbtTranslator):
         # when a schedule's dbt selection is resolved); the code references need it, and it is one project.
         spec = super().get_asset_spec(manifest, unique_id, project or analytics_dbt_project)
         raw_keys = sorted(
-            {self.get_asset_key(source) for source in manifest["sources"].values() if source["source_name"] == RAW_SOURCE}
+            {
+                self.get_asset_key(source)
+                for source in manifest["sources"].values()
+                if source["source_name"] == RAW_SOURCE
+            }
         )
         public = self.get_resource_props(manifest, unique_id).get("access") == "public"
         # dagster-dbt also stores the DbtProject object in every asset's metadata, where the UI can only print
