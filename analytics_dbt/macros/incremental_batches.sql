@@ -13,7 +13,10 @@
        no order). delete+insert alone deletes only the keys its new rows have.
     2. previous_build: a table as the last build left it (a ledger, or typed_orders for the before image),
        read before it is rebuilt: not a ref, which would be a cycle. Before it exists it reads as no rows
-       of `empty`, a query with the columns read: everything is new.
+       of `empty`, a query with the columns read: everything is new. since_last_complete_build: of such a
+       table, the rows builds computed after the last complete one: what a failed build changed is redone
+       even when the landing files changed again since (replaced_order_lines, affected_orders, affected_keys
+       keep them, stamped computed_at, until a build completes).
     3. get_where_subquery: the tests whose config says `where: __rechecked_orders__` or `__rebuilt_keys__`
        read only the rows of affected_orders or affected_keys in an incremental build (dbt's documented
        override for a `where` known only at run time). Why that guards the whole table: docs/daily-batches.md.
@@ -47,6 +50,19 @@
 {% macro previous_build(name, empty) -%}
     {%- set relation = existing_relation(name) -%}
     {{- return(relation if relation is not none else '(' ~ empty ~ ' limit 0) as never_built') -}}
+{%- endmacro %}
+
+{% macro since_last_complete_build(name, empty) -%}
+    {#- The rows model `name` held that a build after the last complete one computed (computed_at later than
+        every ledger's built_at): changes an unfinished build had begun to apply, which this build finishes
+        too. None once a build completed. -#}
+    {%- set ledgers = [] -%}
+    {%- for node in (graph.nodes.values() if execute else []) if node.resource_type == 'model' and node.fqn[1] == 'ledger' -%}
+        {%- do ledgers.append('select max(built_at) as built_at from '
+            ~ previous_build(node.name, 'select current_timestamp as built_at')) -%}
+    {%- endfor -%}
+    {{- return('(select * from ' ~ previous_build(name, empty) ~ ' where computed_at > (select min(built_at) from ('
+        ~ (ledgers | join(' union all ') or 'select null as built_at') ~ ') as ledgers)) as pending') -}}
 {%- endmacro %}
 
 {% macro existing_relation(name) -%}

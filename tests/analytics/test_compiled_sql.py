@@ -14,7 +14,7 @@ from batch_landing import dbt_build, line, orders
 # A table of the previous build, as previous_build names it, or as it reads before it exists.
 PREVIOUS = re.compile(
     r"\((select [^()]*(\([^()]*\)[^()]*)*) limit 0\) as never_built"
-    r'|"[^"]+"\."(ledger|intermediate)"\."(built_order_batches|built_customers|built_products|typed_orders|replaced_order_lines)"'
+    r'|"[^"]+"\."(ledger|intermediate)"\."(built_order_batches|built_customers|built_products|typed_orders|replaced_order_lines|affected_orders|affected_keys)"'
 )
 
 

@@ -1,8 +1,9 @@
 -- The keys of the marts an incremental build recomputes: the customer, product and month of every line of
 -- an affected order, as landed now (typed_orders) and as the last complete build had it (replaced_order_lines),
 -- and the customers and products whose row, as the marts show it, changed since that build (their
--- product_id or customer_id alone). Each mart replaces the rows of its own key columns among these.
--- Empty on --full-refresh, which computes every key.
+-- product_id or customer_id alone). With them, the keys builds since the last complete one recomputed (an
+-- unfinished build's may be in a mart already). Each mart replaces the rows of its own key columns among
+-- these. Empty on --full-refresh, which computes every key.
 with
 
 order_lines as (
@@ -79,6 +80,15 @@ products_changed as (
     ) as changed_rows
 ),
 
+pending as (
+    select
+        customer_id,
+        product_id,
+        month
+    from {{ since_last_complete_build('affected_keys', 'select customer_id, product_id, order_date as month, '
+        ~ 'current_timestamp as computed_at from ' ~ ref('replaced_order_lines')) }}
+),
+
 line_keys as (
     select distinct
         order_lines.customer_id,
@@ -88,28 +98,38 @@ line_keys as (
     where
         order_lines.order_id in (select affected_orders.order_id from affected_orders)
         and order_lines.customer_id is not null and order_lines.product_id is not null
+),
+
+keys as (
+    select
+        customer_id,
+        product_id,
+        month
+    from line_keys
+    union all
+    select distinct
+        customer_id,
+        cast(null as bigint) as product_id,
+        cast(null as date) as month
+    from customers_changed
+    union all
+    select distinct
+        cast(null as bigint) as customer_id,
+        product_id,
+        cast(null as date) as month
+    from products_changed
+    union all
+    select
+        customer_id,
+        product_id,
+        month
+    from pending
 )
 
-select
-    customer_id,
-    product_id,
-    month
-from line_keys
-
-union all
-
 select distinct
     customer_id,
-    cast(null as bigint) as product_id,
-    cast(null as date) as month
-from customers_changed
-where {{ not flags.FULL_REFRESH }}
-
-union all
-
-select distinct
-    cast(null as bigint) as customer_id,
     product_id,
-    cast(null as date) as month
-from products_changed
+    month,
+    current_timestamp as computed_at
+from keys
 where {{ not flags.FULL_REFRESH }}

@@ -3,7 +3,8 @@
 -- line whose customer or product became staged or stopped being staged since that build. An order's lines
 -- are re-checked together, from every batch: duplicates and the order's customer and date need all of them.
 -- A null order_id stands for the lines without one, re-checked whenever a changed batch has such a line.
--- Empty on --full-refresh, which checks every order.
+-- With them, the orders builds since the last complete one re-checked (an unfinished build's changes may be
+-- in checked_orders already). Empty on --full-refresh, which checks every order.
 with
 
 order_lines as (
@@ -49,19 +50,28 @@ products_changed as (
     (select product_id from staged_products except select product_id from built_products)
     union
     (select product_id from built_products except select product_id from staged_products)
-)
+),
 
-select order_lines.order_id
-from order_lines
-where
-    {{ not flags.FULL_REFRESH }} and (
+pending as (
+    select order_id
+    from {{ since_last_complete_build('affected_orders', 'select order_id, current_timestamp as computed_at from ' ~ ref('replaced_order_lines')) }}
+),
+
+affected as (
+    select order_lines.order_id
+    from order_lines
+    where
         order_lines.batch in (select changes.batch from changes)
         or order_lines.customer_id in (select customers_changed.customer_id from customers_changed)
         or order_lines.product_id in (select products_changed.product_id from products_changed)
-    )
+    union
+    select replaced_lines.order_id from replaced_lines
+    union
+    select pending.order_id from pending
+)
 
-union
-
-select replaced_lines.order_id
-from replaced_lines
+select
+    order_id,
+    current_timestamp as computed_at
+from affected
 where {{ not flags.FULL_REFRESH }}

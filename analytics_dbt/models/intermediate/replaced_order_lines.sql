@@ -1,43 +1,39 @@
--- The before image: the lines of the batches of order_batch_changes as the last complete build had them
--- (their order, customer, product and date: what affected_orders and affected_keys recompute besides the
--- lines landed now). Read from typed_orders as the last build left it, before this build replaces them;
--- after an unfinished build that already did, from this table as that build left it.
+-- The before image: the lines of the batches of order_batch_changes as typed_orders holds them before this
+-- build replaces them (their order, customer, product and date: what affected_orders and affected_keys
+-- recompute besides the lines landed now): the last complete build's version, or one an unfinished build
+-- read since. And every line this table kept from builds since the last complete one: a version such a build
+-- read may be in checked_orders or a mart still, though typed_orders has moved on.
 {% set line_columns = 'batch, batch_fingerprint, order_id, customer_id, product_id, order_date' %}
 {% set no_lines = 'select batch, batch_fingerprint, cast(null as bigint) as order_id, cast(null as bigint) as customer_id, '
-    ~ 'cast(null as bigint) as product_id, cast(null as date) as order_date from ' ~ source('raw', 'orders') %}
+    ~ 'cast(null as bigint) as product_id, cast(null as date) as order_date, current_timestamp as computed_at from '
+    ~ source('raw', 'orders') %}
 with
 
 changes as (
-    select
-        batch,
-        built_fingerprint
-    from {{ ref('order_batch_changes') }}
-    where built_fingerprint is not null
+    select batch from {{ ref('order_batch_changes') }}
 ),
 
 held as (
     select {{ line_columns }} from {{ previous_build('typed_orders', no_lines) }}
+    where batch in (select changes.batch from changes)
 ),
 
-kept as (
-    select {{ line_columns }} from {{ previous_build('replaced_order_lines', no_lines) }}
+pending as (
+    select {{ line_columns }} from {{ since_last_complete_build('replaced_order_lines', no_lines) }}
 ),
 
 before_image as (
-    select held.*
-    from held
-    inner join changes on held.batch = changes.batch and held.batch_fingerprint = changes.built_fingerprint
-    union all
-    select kept.*
-    from kept
-    inner join changes on kept.batch = changes.batch and kept.batch_fingerprint = changes.built_fingerprint
+    select * from held
+    union
+    select * from pending
 )
 
-select distinct
+select
     batch,
     batch_fingerprint,
     order_id,
     customer_id,
     product_id,
-    order_date
+    order_date,
+    current_timestamp as computed_at
 from before_image

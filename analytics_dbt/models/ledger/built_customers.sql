@@ -12,6 +12,7 @@
 select
     customer_id,
     name,
-    tier
+    tier,
+    current_timestamp as built_at
 from {{ ref('stg_customers') }}
 {% endcall %}

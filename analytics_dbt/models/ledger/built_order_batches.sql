@@ -11,6 +11,7 @@
 {% call ledger() %}
 select distinct
     batch,
-    batch_fingerprint as fingerprint
+    batch_fingerprint as fingerprint,
+    current_timestamp as built_at
 from {{ source('raw', 'orders') }}
 {% endcall %}

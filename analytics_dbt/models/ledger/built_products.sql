@@ -15,6 +15,7 @@ select
     category,
     supplier,
     cost,
-    retail_price
+    retail_price,
+    current_timestamp as built_at
 from {{ ref('stg_products') }}
 {% endcall %}
