@@ -103,3 +103,32 @@ def test_a_build_killed_midway_is_resumed_by_the_next_one_from_the_last_complete
     # With the batch as it was, every table equals a full refresh's.
     write_in_place(untouched, original)
     pair.check()
+
+
+def test_what_a_killed_build_began_is_undone_when_the_files_change_back(pair):
+    """A build killed after its first mart has put a re-delivered batch and a tier change into checked_orders and
+    that mart; then both go back (the batch re-delivered with its first lines, the tier as it was). The next
+    build compares with the last complete build, which saw neither change, and still undoes them."""
+    landing, rng = pair.landing, random.Random(43)
+    for day in range(1, 5):
+        landing.write("orders", orders(rng, day * 1000, 100, date(2025, 1, day * 4)), f"2025-01-{day * 4:02d}.parquet")
+    pair.check(expect_mode="full")
+    first_lines, first_customers = landing.read("orders", "2025-01-08.parquet"), landing.read("customers")
+
+    moved = [
+        {**line, "customer_id": line["customer_id"] % 20 + 1, "order_date": date(2025, 3, 1)} for line in first_lines
+    ]
+    landing.write("orders", moved, "2025-01-08.parquet")
+    landing.write("customers", [{**c, "tier": "premium" if c["tier"] == "basic" else "basic"} for c in first_customers])
+    build = start_build(pair.inc)
+    for output in build.stdout:
+        if " marts." in output and " OK " in output:
+            os.kill(build.pid, signal.SIGKILL)
+            break
+    build.wait()
+    assert build.returncode == -signal.SIGKILL, "the build ended before it could be killed midway"
+    assert pair.state()[1] is False
+
+    landing.write("orders", first_lines, "2025-01-08.parquet")  # a new fingerprint, the first content
+    landing.write("customers", first_customers)
+    pair.check()
