@@ -90,5 +90,5 @@ def test_ours_runs_on_postgres_and_reports_its_stages_and_nodes(bench):
     assert postgres["dbt_target"] == "postgres"
     assert 0 < postgres["dbt_elapsed_s"] < postgres["stages"]["marts"]["s"]
     assert {"typed_orders", "checked_orders", "customer_order_summary"} <= set(postgres["nodes_s"])
-    assert "analytics-on-run-end-1" in postgres["nodes_s"]  # the publish hook
+    assert "analytics-on-run-end-0" in postgres["nodes_s"]  # the publish hook
     assert "ours on PostgreSQL: ok" in result.stdout
