@@ -65,6 +65,15 @@
         ~ (ledgers | join(' union all ') or 'select null as built_at') ~ ') as ledgers)) as pending') -}}
 {%- endmacro %}
 
+{% macro replaces_incrementally() -%}
+    {#- Whether a model that replaces the keys this model lists (config replaced_keys) will: not on
+        --full-refresh, nor before it exists; then those models are built whole and this one lists none. -#}
+    {%- set built = [] -%}
+    {%- for node in (graph.nodes.values() if execute else []) if node.config.get('replaced_keys') == this.identifier
+        and existing_relation(node.name) is not none -%}{%- do built.append(node.name) -%}{%- endfor -%}
+    {{- return(not flags.FULL_REFRESH and built | length > 0) -}}
+{%- endmacro %}
+
 {% macro existing_relation(name) -%}
     {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ name) if execute else none -%}
     {{- return(load_relation(api.Relation.create(node.database, node.schema, node.alias)) if node else none) -}}

@@ -3,7 +3,7 @@
 -- and the customers and products whose row, as the marts show it, changed since that build (their
 -- product_id or customer_id alone). With them, the keys builds since the last complete one recomputed (an
 -- unfinished build's may be in a mart already). Each mart replaces the rows of its own key columns among
--- these. Empty on --full-refresh, which computes every key.
+-- these. Empty when they are built whole (on --full-refresh, or the first time).
 with
 
 order_lines as (
@@ -132,4 +132,4 @@ select distinct
     month,
     current_timestamp as computed_at
 from keys
-where {{ not flags.FULL_REFRESH }}
+where {{ replaces_incrementally() }}

@@ -4,7 +4,7 @@
 -- are re-checked together, from every batch: duplicates and the order's customer and date need all of them.
 -- A null order_id stands for the lines without one, re-checked whenever a changed batch has such a line.
 -- With them, the orders builds since the last complete one re-checked (an unfinished build's changes may be
--- in checked_orders already). Empty on --full-refresh, which checks every order.
+-- in checked_orders already). Empty when checked_orders is built whole (on --full-refresh, or the first time).
 with
 
 order_lines as (
@@ -74,4 +74,4 @@ select
     order_id,
     current_timestamp as computed_at
 from affected
-where {{ not flags.FULL_REFRESH }}
+where {{ replaces_incrementally() }}
