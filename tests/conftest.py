@@ -19,6 +19,7 @@ SLOW_MODULES = {
     "test_serve.py",
     "test_batch_automation.py",
     "test_daily_batches.py",
+    "test_resume_after_kill.py",
     "test_dagster_on_postgres.py",
 }
 
