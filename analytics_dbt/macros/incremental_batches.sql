@@ -5,7 +5,8 @@
     staged). The ledger models run last, after every mart and its tests, so a build that fails or is killed
     leaves the ledger as it was: the next build finds the same changes again, and every incremental model
     replaces the rows of those keys, which gives the same table whether or not the failed build had already
-    done so. Nothing else is kept between builds; a model's compiled SQL depends on is_incremental() only.
+    done so. Nothing else is kept between builds; a model's compiled SQL depends on is_incremental() and on
+    whether the previous build's tables exist yet, never on what they hold.
 
     1. replace_keys, an incremental strategy (dbt's documented get_incremental_<name>_sql): dbt's
        delete+insert, except that it also deletes the keys of the model named by `replaced_keys` (a key
