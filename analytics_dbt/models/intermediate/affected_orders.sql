@@ -54,7 +54,9 @@ products_changed as (
 
 pending as (
     select order_id
-    from {{ since_last_complete_build('affected_orders', 'select order_id, current_timestamp as computed_at from ' ~ ref('replaced_order_lines')) }}
+    from {{ since_last_complete_build(
+        'affected_orders', 'select order_id, current_timestamp as computed_at from ' ~ ref('replaced_order_lines')
+    ) }}
 ),
 
 affected as (

@@ -5,9 +5,13 @@
     replaced_keys='affected_keys',
     on_schema_change='append_new_columns',
 ) }}
--- Incremental: a build recomputes the (customer_id, month) pairs of the affected orders' lines, before and after the change (affected_keys), replacing their rows.
+-- Incremental: a build recomputes the (customer_id, month) pairs of the affected orders' lines, before and
+-- after the change (affected_keys), replacing their rows.
 with changed_keys as (  -- noqa: ST03
-    select customer_id, month from {{ ref('affected_keys') }}
+    select
+        customer_id,
+        month
+    from {{ ref('affected_keys') }}
 ),
 
 order_lines as (

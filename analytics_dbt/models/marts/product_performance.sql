@@ -5,7 +5,8 @@
     replaced_keys='affected_keys',
     on_schema_change='append_new_columns',
 ) }}
--- Incremental: a build recomputes the products of the affected orders and those whose catalogue row changed (affected_keys), replacing their rows.
+-- Incremental: a build recomputes the products of the affected orders and those whose catalogue row changed
+-- (affected_keys), replacing their rows.
 with changed_keys as (  -- noqa: ST03
     select product_id from {{ ref('affected_keys') }}
 ),
