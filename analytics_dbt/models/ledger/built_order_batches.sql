@@ -9,9 +9,19 @@
 -- depends_on: {{ ref('product_performance') }}
 -- depends_on: {{ ref('product_monthly_sales') }}
 {% call ledger() %}
-select distinct
+-- The last complete build's batches, updated by what this build replaced (order_batch_changes, read at its
+-- start): a batch that lands while the build runs is not one it built.
+select
     batch,
-    batch_fingerprint as fingerprint,
+    fingerprint,
     current_timestamp as built_at
-from {{ source('raw', 'orders') }}
+from {{ previous_build('built_order_batches', 'select batch, landed_fingerprint as fingerprint from ' ~ ref('order_batch_changes')) }}
+where batch not in (select changes.batch from {{ ref('order_batch_changes') }} as changes)
+union all
+select
+    batch,
+    landed_fingerprint as fingerprint,
+    current_timestamp as built_at
+from {{ ref('order_batch_changes') }}
+where landed_fingerprint is not null
 {% endcall %}
