@@ -37,6 +37,17 @@ def start_build(warehouse) -> subprocess.Popen:
     )
 
 
+def kill_build_after(warehouse, node: str) -> None:
+    """A plain `dbt build` of `warehouse`, killed with SIGKILL as soon as it reports `node` built."""
+    build = start_build(warehouse)
+    for output in build.stdout:
+        if node in output and " OK " in output:
+            os.kill(build.pid, signal.SIGKILL)
+            break
+    build.wait()
+    assert build.returncode == -signal.SIGKILL, "the build ended before it could be killed midway"
+
+
 def write_plainly(path, lines: list[dict]) -> None:
     """`lines` as the Parquet file `path`, with values stored plainly: a changed integer keeps the file's size."""
     pq.write_table(
@@ -76,13 +87,7 @@ def test_a_build_killed_midway_is_resumed_by_the_next_one_from_the_last_complete
     tampered = [{**original[0], "quantity": original[0]["quantity"] + 1}, *original[1:]]
     write_in_place(untouched, tampered)
 
-    build = start_build(pair.inc)
-    for output in build.stdout:
-        if "intermediate.checked_orders" in output and " OK " in output:
-            os.kill(build.pid, signal.SIGKILL)
-            break
-    build.wait()
-    assert build.returncode == -signal.SIGKILL, "the build ended before it could be killed midway"
+    kill_build_after(pair.inc, "intermediate.checked_orders")
     # checked_orders holds the new lines already; the marts and the ledger do not.
     assert rows(pair.inc, "select count(*) from intermediate.checked_orders where order_id >= 9000")[0][0] > 0
     assert pair.state()[1] is False
@@ -120,13 +125,7 @@ def test_what_a_killed_build_began_is_undone_when_the_files_change_back(pair):
     ]
     landing.write("orders", moved, "2025-01-08.parquet")
     landing.write("customers", [{**c, "tier": "premium" if c["tier"] == "basic" else "basic"} for c in first_customers])
-    build = start_build(pair.inc)
-    for output in build.stdout:
-        if " marts." in output and " OK " in output:
-            os.kill(build.pid, signal.SIGKILL)
-            break
-    build.wait()
-    assert build.returncode == -signal.SIGKILL, "the build ended before it could be killed midway"
+    kill_build_after(pair.inc, " marts.")
     assert pair.state()[1] is False
 
     landing.write("orders", first_lines, "2025-01-08.parquet")  # a new fingerprint, the first content
