@@ -63,10 +63,11 @@
                 {%- do check_file_facts(file, file_facts, expected, problems) -%}
             {%- endfor -%}
         {%- elif batches -%}
-            {%- for file, file_facts in duckdb_batch_facts(batches, expected) -%}
+            {%- set batch_facts = duckdb_batch_facts(batches, expected) -%}
+            {%- for file, file_facts in batch_facts -%}
                 {%- do check_file_facts(file, file_facts, expected, problems) -%}
             {%- endfor -%}
-            {%- do batch_statements.append(expose_batches(src.name, batches, expected)) -%}
+            {%- do batch_statements.append(expose_batches(src.name, batches, batch_facts | map(attribute=1) | list, expected)) -%}
         {%- elif facts.not_loaded -%}
             {%- do problems.append(facts.not_loaded) -%}
         {%- elif found | length == 0 -%}
@@ -76,7 +77,7 @@
             {%- do problems.append(stem ~ ": both " ~ found | join(" and ") ~ " exist; keep exactly one") -%}
         {%- elif check_file_facts(found[0], facts, expected, problems) -%}
             {%- if batched -%}
-                {%- do batch_statements.append(expose_batches(src.name, found, expected)) -%}
+                {%- do batch_statements.append(expose_batches(src.name, found, [facts], expected)) -%}
             {%- else -%}
                 {%- do usable.append((src.name, expected, facts)) -%}
             {%- endif -%}
@@ -101,6 +102,9 @@
         `problems`, naming the file, and returns whether the file is usable. -#}
     {%- if facts.size == 0 -%}
         {%- do problems.append(file ~ " is empty (0 bytes)") -%}
+        {{- return(false) -}}
+    {%- elif facts.problem -%}
+        {%- do problems.append(facts.problem) -%}
         {{- return(false) -}}
     {%- endif -%}
     {%- set found_columns = facts.columns -%}
@@ -135,31 +139,19 @@
 {% macro raw_file_facts(table_name) -%}
     {#- What the checks need to know of the landing file of one table: {stem: <raw dir>/<table>, found:
         [files], size: bytes, columns: [names], has_rows, reader}; size, columns and has_rows of the one
-        file found, when exactly one is. -#}
+        file found, when exactly one is; problem, when the file cannot be read at all. -#}
     {{ return(adapter.dispatch('raw_file_facts')(table_name)) }}
 {%- endmacro %}
 
 {% macro duckdb__raw_file_facts(table_name) -%}
     {%- set stem = raw_dir() ~ '/' ~ table_name -%}
-    {%- set facts = {"stem": stem, "not_loaded": none} -%}
     {%- set found = run_query(
         "select file from glob(" ~ sql_string(stem ~ '.parquet') ~ ") union all "
         ~ "select file from glob(" ~ sql_string(stem ~ '.csv') ~ ") order by file"
     ).columns[0].values() | list -%}
-    {%- do facts.update({"found": found}) -%}
+    {%- set facts = {"stem": stem, "not_loaded": none, "found": found} -%}
     {%- if found | length == 1 -%}
-        {%- set file = found[0] -%}
-        {%- do facts.update({"size": run_query("select size from read_blob(" ~ sql_string(file) ~ ")").columns[0].values()[0]}) -%}
-        {%- if facts.size > 0 -%}
-            {%- set reader = raw_file_reader(file) -%}
-            {%- set columns = run_query("describe select * from " ~ reader).columns[0].values() | list -%}
-            {%- do facts.update({"reader": reader, "columns": columns}) -%}
-            {#- Rows are only looked for in a file with the contract's columns, as the checks only ask then. -#}
-            {%- if raw_columns(table_name) | map(attribute='name') | reject('in', columns) | list | length == 0 -%}
-                {%- do facts.update({"has_rows":
-                    run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0}) -%}
-            {%- endif -%}
-        {%- endif -%}
+        {%- do facts.update(duckdb_batch_facts(found, raw_columns(table_name) | map(attribute='name') | list)[0][1]) -%}
     {%- endif -%}
     {{ return(facts) }}
 {%- endmacro %}
@@ -185,25 +177,15 @@
 {%- endmacro %}
 
 
-{% macro raw_file_reader(file) -%}
-    {#- DuckDB's reading of a landing file: the raw loader reads files for PostgreSQL with the same. -#}
-    {%- if file.endswith('.csv') -%}
-        {{- "read_csv(" ~ sql_string(file) ~ ", header = true, all_varchar = true)" -}}
-    {%- else -%}
-        {{- "read_parquet(" ~ sql_string(file) ~ ")" -}}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {% macro expose_raw_files(usable) -%}
     {{ return(adapter.dispatch('expose_raw_files')(usable)) }}
 {%- endmacro %}
 
 {% macro duckdb__expose_raw_files(usable) -%}
-    {#- raw.<table> as a view on its file, so every build reads the file as it is now. -#}
+    {#- raw.<table> as a view on its file (a CSV file: on its lines' copy), so every build reads the file as it is now. -#}
     create schema if not exists raw;
     {%- for table_name, columns, facts in usable %}
-    create or replace view raw.{{ table_name }} as select {{ columns | join(", ") }} from {{ facts.reader }};
+    create or replace view raw.{{ table_name }} as {{ read_landing_files([facts.path], [facts], columns) }};
     {%- endfor %}
 {%- endmacro %}
 
@@ -231,55 +213,57 @@
 
 
 {% macro duckdb_batch_facts(files, expected) -%}
-    {#- [(file, {size, columns, has_rows})] of every batch file, for check_file_facts: the Parquet files in
-        three queries (sizes and their footers), a CSV file in two. -#}
-    {%- set sizes, columns, rows = {}, {}, {} -%}
-    {%- for row in run_query("select filename, size from read_blob(" ~ sql_string_list(files) ~ ")").rows -%}
-        {%- do sizes.update({row[0]: row[1]}) -%}
-    {%- endfor -%}
-    {%- set parquet = [] -%}
-    {%- for file in files if not file.endswith('.csv') and sizes[file] > 0 -%}{%- do parquet.append(file) -%}{%- endfor -%}
-    {%- if parquet -%}
-        {%- for row in run_query("select file_name, cast(to_json(list(name order by column_id)) as varchar) from parquet_schema("
-            ~ sql_string_list(parquet) ~ ") where column_id > 0 group by file_name").rows -%}
-            {%- do columns.update({row[0]: fromjson(row[1])}) -%}
-        {%- endfor -%}
-        {%- for row in run_query("select file_name, num_rows from parquet_file_metadata(" ~ sql_string_list(parquet) ~ ")").rows -%}
-            {%- do rows.update({row[0]: row[1] > 0}) -%}
+    {#- [(file, {size, columns, has_rows, problem, read_as})] of every file, for check_file_facts, from the
+        plugin's landing_file() (analytics_location/landing_reader.py): it looks at each file before DuckDB
+        reads it, and reads a CSV file's lines, malformed ones too, into the Parquet copy `read_as`. -#}
+    {%- set facts = [] -%}
+    {%- if files -%}
+        {%- set cache = raw_dir().rsplit('/', 1)[0] ~ '/landing_cache' -%}
+        {%- for row in run_query("select file, landing_file(file, " ~ sql_string_list(expected) ~ ", " ~ sql_string(cache)
+            ~ ") from unnest(" ~ sql_string_list(files) ~ ") with ordinality as listed(file, position) order by position").rows -%}
+            {%- do facts.append((row[0], fromjson(row[1]))) -%}
         {%- endfor -%}
     {%- endif -%}
-    {%- set facts = [] -%}
-    {%- for file in files -%}
-        {%- set file_facts = {"size": sizes[file], "columns": columns.get(file, []), "has_rows": rows.get(file)} -%}
-        {%- if file.endswith('.csv') and file_facts.size > 0 -%}
-            {%- set reader = raw_file_reader(file) | trim -%}
-            {%- do file_facts.update({"columns": run_query("describe select * from " ~ reader).columns[0].values() | list,
-                "has_rows": run_query("select count(*) from (select 1 from " ~ reader ~ " limit 1)").columns[0].values()[0] > 0}) -%}
-        {%- endif -%}
-        {%- do facts.append((file, file_facts)) -%}
-    {%- endfor -%}
     {{- return(facts) -}}
 {%- endmacro %}
 
 
-{% macro expose_batches(table_name, files, columns) -%}
-    {#- raw.<table>: the contract columns of every batch file, `batch` (the file's name) and `batch_fingerprint`
-        (warehouse_paths.landing_fingerprint: size and modification time in µs). Parquet and CSV files are
-        read by one scan each. -#}
+{% macro read_landing_files(files, facts, columns) -%}
+    {#- The contract columns of the files, `file` (the landing file each line came in) and the columns of its
+        lines (landing_reader.LINE_COLUMNS: null for a Parquet file, which has rows, not lines), one scan of the
+        Parquet files and one of the CSV files' copies. -#}
+    {%- set parquet, copies, originals = [], [], [] -%}
+    {%- for file in files -%}
+        {%- set read_as = facts[loop.index0].read_as -%}
+        {%- if read_as == file -%}
+            {%- do parquet.append(file) -%}
+        {%- else -%}
+            {%- do copies.append(read_as) -%}
+            {%- do originals.append("(" ~ sql_string(read_as) ~ ", " ~ sql_string(file) ~ ")") -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set parts = [] -%}
-    {%- set parquet, csv = [], [] -%}
-    {%- for file in files -%}{%- do (csv if file.endswith('.csv') else parquet).append(file) -%}{%- endfor -%}
     {%- if parquet -%}
-        {%- do parts.append("select " ~ columns | join(", ") ~ ", filename from read_parquet("
+        {%- do parts.append("select " ~ columns | join(", ") ~ ", filename as file, cast(null as bigint) as file_line, "
+            ~ "cast(null as varchar) as line_text, cast(null as varchar) as read_problem from read_parquet("
             ~ sql_string_list(parquet) ~ ", filename = true, union_by_name = true)") -%}
     {%- endif -%}
-    {%- if csv -%}
-        {%- do parts.append("select " ~ columns | join(", ") ~ ", filename from read_csv("
-            ~ sql_string_list(csv) ~ ", header = true, all_varchar = true, filename = true, union_by_name = true)") -%}
+    {%- if copies -%}
+        {%- do parts.append("select " ~ columns | join(", ") ~ ", originals.file, file_line, line_text, read_problem "
+            ~ "from read_parquet(" ~ sql_string_list(copies) ~ ", filename = true) as lines inner join (values "
+            ~ originals | join(", ") ~ ") as originals(copy, file) on lines.filename = originals.copy") -%}
     {%- endif -%}
+    {{- parts | join(" union all ") -}}
+{%- endmacro %}
+
+
+{% macro expose_batches(table_name, files, facts, columns) -%}
+    {#- raw.<table>: every line of every batch file (read_landing_files), with `batch` (the file's name) and
+        `batch_fingerprint` (warehouse_paths.landing_fingerprint: size and modification time in µs). -#}
     create or replace view raw.{{ table_name }} as
-        select lines.{{ columns | join(", lines.") }}, parse_filename(lines.filename) as batch,
+        select lines.{{ (columns + ["file_line", "line_text", "read_problem"]) | join(", lines.") }},
+            parse_filename(lines.file) as batch,
             cast(listing.size as varchar) || ':' || cast(epoch_us(listing.last_modified) as varchar) as batch_fingerprint
-        from ({{ parts | join(" union all ") }}) as lines
-        inner join read_blob({{ sql_string_list(files) }}) as listing on lines.filename = listing.filename;
+        from ({{ read_landing_files(files, facts, columns) }}) as lines
+        inner join read_blob({{ sql_string_list(files) }}) as listing on lines.file = listing.filename;
 {%- endmacro %}

@@ -7,7 +7,11 @@ source as (
 ),
 
 typed as (
-    select {{ typed_raw_columns('customers') }}
+    select
+        {{ typed_raw_columns('customers') }},
+        file_line,
+        line_text,
+        read_problem
     from source
 ),
 
@@ -22,18 +26,22 @@ normalised as (
         raw_name,
         raw_email,
         raw_signup_date,
-        raw_tier
+        raw_tier,
+        file_line,
+        line_text,
+        read_problem
     from typed
 ),
 
 row_checks as (
     select
         *,
-        {{ problems(cast_checks('customers') + [
+        -- A line that cannot be read as the contract's columns (landing_reader.py) has that as its one problem.
+        coalesce(read_problem, {{ problems(cast_checks('customers') + [
             ("raw_customer_id is null", "customer_id is null"),
             ("tier not in ('basic', 'premium')", "tier is not basic or premium"),
             ("raw_tier is null", "tier is null"),
-        ]) }} as problems
+        ]) }}) as problems
     from normalised
 ),
 
@@ -70,5 +78,7 @@ select
     case when reason is not null then raw_email end as raw_email,
     case when reason is not null then raw_signup_date end as raw_signup_date,
     case when reason is not null then raw_tier end as raw_tier,
+    case when reason is not null then file_line end as file_line,
+    line_text,
     reason
 from verdicts

@@ -55,7 +55,10 @@ typed as (
         coalesce(raw_quantity, cast(quantity as varchar)) as raw_quantity,
         coalesce(raw_price, cast(price as varchar)) as raw_price,
         coalesce(raw_order_date, cast(order_date as varchar)) as raw_order_date,
-        batch
+        batch,
+        file_line,
+        line_text,
+        read_problem
     from order_lines
     {% if is_incremental() -%}
     where
@@ -94,7 +97,8 @@ line_checks as {{ reused_cte() }} (
     select
         typed.*,
         contested_orders.contested_order_id,
-        {{ problems(cast_checks('orders') + [
+        -- A line that cannot be read as the contract's columns (landing_reader.py) has that as its one problem.
+        coalesce(read_problem, {{ problems(cast_checks('orders') + [
             ("raw_order_id is null", "order_id is null"),
             ("raw_customer_id is null", "customer_id is null"),
             ("customer_id is not null and known_customer_id is null",
@@ -107,7 +111,7 @@ line_checks as {{ reused_cte() }} (
             ("raw_price is null", "price is null"),
             ("price < 0", "price is negative"),
             ("raw_order_date is null", "order_date is null"),
-        ]) }} as problems
+        ]) }}) as problems
     from typed
     left join staged_customers on typed.customer_id = staged_customers.known_customer_id
     left join staged_products on typed.product_id = staged_products.known_product_id
@@ -162,6 +166,8 @@ contested_verdicts as (
         contested_lines.raw_price,
         contested_lines.raw_order_date,
         contested_lines.batch,
+        contested_lines.file_line,
+        contested_lines.line_text,
         case
             when contested_lines.copy_number > 1
                 then 'duplicate order line: another row with this order_id and product_id was kept'
@@ -191,6 +197,8 @@ verdicts as (
         raw_price,
         raw_order_date,
         batch,
+        file_line,
+        line_text,
         problems as reason
     from line_checks
     where problems is not null or contested_order_id is null
@@ -216,5 +224,7 @@ select
     case when reason is not null then raw_quantity end as raw_quantity,
     case when reason is not null then raw_price end as raw_price,
     case when reason is not null then raw_order_date end as raw_order_date,
+    case when reason is not null then file_line end as file_line,
+    line_text,
     reason
 from verdicts

@@ -8,19 +8,24 @@ source as (
 ),
 
 typed as (
-    select {{ typed_raw_columns('products') }}
+    select
+        {{ typed_raw_columns('products') }},
+        file_line,
+        line_text,
+        read_problem
     from source
 ),
 
 row_checks as (
     select
         *,
-        {{ problems(cast_checks('products') + [
+        -- A line that cannot be read as the contract's columns (landing_reader.py) has that as its one problem.
+        coalesce(read_problem, {{ problems(cast_checks('products') + [
             ("raw_product_id is null", "product_id is null"),
             ("raw_cost is null", "cost is null"),
             ("cost < 0", "cost is negative"),
             ("retail_price < 0", "retail_price is negative"),
-        ]) }} as problems
+        ]) }}) as problems
     from typed
 ),
 
@@ -59,5 +64,7 @@ select
     case when reason is not null then raw_cost end as raw_cost,
     case when reason is not null then raw_retail_price end as raw_retail_price,
     case when reason is not null then raw_supplier end as raw_supplier,
+    case when reason is not null then file_line end as file_line,
+    line_text,
     reason
 from verdicts

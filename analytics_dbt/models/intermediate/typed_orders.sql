@@ -29,7 +29,10 @@ typed as {{ reused_cte() }} (
     select
         batch,
         batch_fingerprint,
-        {{ typed_raw_columns('orders') }}
+        {{ typed_raw_columns('orders') }},
+        file_line,
+        line_text,
+        read_problem
     from source
 )
 
@@ -47,5 +50,8 @@ select
     nullif(cast(raw_product_id as varchar), cast(product_id as varchar)) as raw_product_id,
     nullif(cast(raw_quantity as varchar), cast(quantity as varchar)) as raw_quantity,
     nullif(cast(raw_price as varchar), cast(price as varchar)) as raw_price,
-    nullif(cast(raw_order_date as varchar), cast(order_date as varchar)) as raw_order_date
+    nullif(cast(raw_order_date as varchar), cast(order_date as varchar)) as raw_order_date,
+    file_line,
+    line_text,
+    read_problem
 from typed

@@ -3,6 +3,8 @@
 select
     {{ rejected_columns('orders') }}
     batch,
+    file_line,
+    line_text,
     reason
 from {{ ref('checked_orders') }}
 where reason is not null
