@@ -126,11 +126,11 @@
 
 
 {% macro postgres_batch_facts() -%}
-    {#- [(path, {size, columns, has_rows})] of every batch file the raw loader recorded (raw.order_batches). -#}
+    {#- [(path, {size, columns, has_rows, problem})] of every batch file the raw loader recorded (raw.order_batches). -#}
     {%- set facts = [] -%}
-    {%- for row in run_query("select path, size_bytes, to_json(columns)::text, has_rows from raw.order_batches "
+    {%- for row in run_query("select path, size_bytes, to_json(columns)::text, has_rows, problem from raw.order_batches "
         ~ "order by batch").rows -%}
-        {%- do facts.append((row[0], {"size": row[1], "columns": fromjson(row[2] or "[]"), "has_rows": row[3]})) -%}
+        {%- do facts.append((row[0], {"size": row[1], "columns": fromjson(row[2] or "[]"), "has_rows": row[3], "problem": row[4]})) -%}
     {%- endfor -%}
     {{- return(facts) -}}
 {%- endmacro %}
@@ -163,7 +163,7 @@
     {%- set recorded = adapter.get_relation(database=target.database, schema='raw', identifier='landing_files') -%}
     {%- set rows = [] if recorded is none else run_query(
         "select stem, to_json(files)::text, size_bytes, to_json(columns)::text, has_rows, "
-        ~ "to_json(coalesce(batch_files, '{}'))::text from raw.landing_files where table_name = "
+        ~ "to_json(coalesce(batch_files, '{}'))::text, problem from raw.landing_files where table_name = "
         ~ sql_string(table_name)).rows -%}
     {%- if rows | length == 0 -%}
         {%- do facts.update({"not_loaded": "raw." ~ table_name ~ " has never been loaded into PostgreSQL: run `make load-raw` "
@@ -171,7 +171,7 @@
     {%- else -%}
         {%- set row = rows[0] -%}
         {%- do facts.update({"stem": row[0], "found": fromjson(row[1]), "size": row[2],
-            "columns": fromjson(row[3] or "[]"), "has_rows": row[4], "batch_files": fromjson(row[5])}) -%}
+            "columns": fromjson(row[3] or "[]"), "has_rows": row[4], "batch_files": fromjson(row[5]), "problem": row[6]}) -%}
     {%- endif -%}
     {{ return(facts) }}
 {%- endmacro %}

@@ -151,8 +151,48 @@ def test_bad_rows_are_quarantined_with_their_reason(clean_csv, bad_class, figure
     figures.setdefault("bad_input", {})[bad_class] = f"{appended_rows} rows appended, {quarantined} quarantined"
 
 
+def as_parquet(csv_path, parquet_path) -> None:
+    duckdb.sql(f"copy (select * from read_csv('{csv_path}', header = true, all_varchar = true)) to '{parquet_path}' (format parquet)")
+
+
+def truncated_parquet(raw) -> None:
+    as_parquet(raw / "orders.csv", raw / "orders.parquet")
+    (raw / "orders.csv").unlink()
+    data = (raw / "orders.parquet").read_bytes()
+    (raw / "orders.parquet").write_bytes(data[: len(data) // 2])
+
+
+def parquet_named_csv(raw) -> None:
+    as_parquet(raw / "customers.csv", raw / "customers.parquet")
+    (raw / "customers.parquet").rename(raw / "customers.csv")
+
+
+def latin1_file(raw) -> None:
+    """A whole export in Latin-1: several names with an accent, as one byte each."""
+    lines = (raw / "customers.csv").read_text().splitlines()
+    lines[1:4] = [line.replace("Customer", "Cust\xe9mer") for line in lines[1:4]]
+    (raw / "customers.csv").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+
+
+# class -> (how it spoils the clean files, the words the build stops with): a file that cannot be read at all
+# (landing_reader.inspect) stops the build the same way as a missing or empty one.
 FILE_CLASSES = {
     "empty_file": (lambda raw: (raw / "orders.csv").write_text(""), "orders.csv is empty (0 bytes)"),
+    "text_named_parquet": (
+        lambda raw: (raw / "orders.csv").rename(raw / "orders.parquet"),
+        "orders.parquet is not a Parquet file (it does not start with Parquet's PAR1 marker; it looks like text",
+    ),
+    "truncated_parquet": (truncated_parquet, "orders.parquet is a truncated Parquet file"),
+    "parquet_named_csv": (parquet_named_csv, "customers.csv is a Parquet file named .csv: rename it customers.parquet"),
+    "utf16_csv": (
+        lambda raw: (raw / "products.csv").write_bytes((raw / "products.csv").read_text().encode("utf-16")),
+        "products.csv is UTF-16 text (it starts with a UTF-16 byte-order mark): the contract is UTF-8 CSV",
+    ),
+    "latin1_file": (latin1_file, "customers.csv is not UTF-8: 3 of its lines hold bytes that are not UTF-8"),
+    "carriage_return_line_ends": (
+        lambda raw: (raw / "orders.csv").write_bytes((raw / "orders.csv").read_bytes().replace(b"\n", b"\r")),
+        "orders.csv ends its lines with carriage returns alone (an old Mac format)",
+    ),
     "missing_file": (lambda raw: (raw / "products.csv").unlink(), "products.parquet (or .csv) is missing"),
     "missing_columns": (
         lambda raw: (raw / "orders.csv").write_text(

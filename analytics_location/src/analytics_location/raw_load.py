@@ -1,8 +1,9 @@
 """The raw landing files into PostgreSQL (WAREHOUSE_BACKEND=postgres): `make load-raw`, or in Dagster the
 raw_* assets (raw_tables.py).
 
-One file is one unit: `load_file` reads it with DuckDB (in this process, the same reading dbt-duckdb's
-raw.* views use: macros/raw_files.sql raw_file_reader), streams it as Arrow batches through
+One file is one unit: `load_file` reads it as dbt-duckdb's raw.* views do (landing_reader.py: a Parquet
+file with DuckDB, in this process; a CSV file line by line, an unreadable line kept as a row with its line
+number, text and reason), streams it as Arrow batches through
 `COPY ... FROM STDIN` into a new table holding every column of the file as text, and swaps that table in
 for raw.<table> in the transaction that records what it found in raw.landing_files. A reader sees the
 old table or the new one, never half of one. The checks of the file contract (missing, empty, header
@@ -19,9 +20,11 @@ from pathlib import Path
 
 import duckdb
 import psycopg2
+import pyarrow as pa
 import pyarrow.csv as pa_csv
 from psycopg2 import sql
 
+from analytics_location.landing_reader import LINE_COLUMNS, csv_lines, inspect
 from warehouse_paths import ANALYTICS_PG_URL_ENV, landing_fingerprint, raw_dir
 
 RAW_SCHEMA = "raw"
@@ -41,13 +44,14 @@ CREATE_FACTS = sql.SQL(
         has_rows boolean,          -- of the one file found
         loaded_rows bigint,        -- rows now in raw.<table>; null when this file was not loaded
         batch_files text[],        -- orders only: the batch files of the folder <stem>/, sorted by name
+        problem text,              -- why the one file found cannot be read at all (landing_reader.inspect)
         recorded_at timestamptz not null default now()
     )"""
 ).format(schema=sql.Identifier(RAW_SCHEMA), facts=sql.Identifier(FACTS_TABLE))
-# A table of an older loader lacks the column; added in place so its rows stay.
-ADD_BATCH_FILES = sql.SQL("alter table {}.{} add column if not exists batch_files text[]").format(
-    sql.Identifier(RAW_SCHEMA), sql.Identifier(FACTS_TABLE)
-)
+# A table of an older loader lacks the columns; added in place so its rows stay.
+ADD_BATCH_FILES = sql.SQL(
+    "alter table {schema}.{facts} add column if not exists batch_files text[], add column if not exists problem text"
+).format(schema=sql.Identifier(RAW_SCHEMA), facts=sql.Identifier(FACTS_TABLE))
 
 # The landed batches of raw.orders, and the facts the dbt hook checks of each batch file. A bad file's
 # facts are recorded with rows null: it is not in raw.orders.
@@ -60,9 +64,13 @@ CREATE_BATCHES = sql.SQL(
         columns text[],            -- as DuckDB reads the header or schema; null for an empty file
         has_rows boolean,
         rows bigint,               -- rows in raw.orders; null when the file is not usable
+        problem text,              -- why the file cannot be read at all (landing_reader.inspect)
         loaded_at timestamptz not null default now()
     )"""
 ).format(schema=sql.Identifier(RAW_SCHEMA), batches=sql.Identifier(BATCHES_TABLE))
+ADD_BATCH_PROBLEM = sql.SQL("alter table {}.{} add column if not exists problem text").format(
+    sql.Identifier(RAW_SCHEMA), sql.Identifier(BATCHES_TABLE)
+)
 
 
 class RawLoadError(Exception):
@@ -100,12 +108,20 @@ def batch_folder_files(directory: Path, table: str) -> list[str]:
     return sorted((str(p) for fmt in FORMATS for p in folder.glob(f"*.{fmt}")), key=lambda p: Path(p).name)
 
 
-def reader(file: str) -> str:
-    """DuckDB's reading of a landing file, as macros/raw_files.sql raw_file_reader writes it."""
-    quoted = "'" + file.replace("'", "''") + "'"
+def text_batches(file: str, columns: list[str]):
+    """The file's `columns` as text and LINE_COLUMNS, in Arrow batches: a CSV file's lines as landing_reader
+    reads them, a Parquet file's rows through DuckDB (which has rows, not lines: the line columns null)."""
     if file.endswith(".csv"):
-        return f"read_csv({quoted}, header = true, all_varchar = true)"
-    return f"read_parquet({quoted})"
+        yield from csv_lines(file, columns)
+        return
+    as_text = [f'cast("{c.replace(chr(34), chr(34) * 2)}" as varchar)' for c in columns]
+    nulls = ["cast(null as bigint)", "cast(null as varchar)", "cast(null as varchar)"]
+    quoted = "'" + file.replace("'", "''") + "'"
+    with duckdb.connect() as con:
+        try:
+            yield from con.sql(f"select {', '.join(as_text + nulls)} from read_parquet({quoted})").to_arrow_reader(BATCH_ROWS)
+        except duckdb.Error as error:
+            raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
 
 
 def connect(url: str):
@@ -139,18 +155,18 @@ def load_snapshot(connection, table: str, directory: Path) -> Loaded:
     in one transaction. Without exactly one non-empty file, only the record changes."""
     started = time.monotonic()
     files = landing_files(directory, table)
-    size = columns = has_rows = rows = None
+    size = columns = has_rows = rows = problem = None
     with connection, connection.cursor() as cursor:
         cursor.execute(CREATE_FACTS)
         cursor.execute(ADD_BATCH_FILES)
         if len(files) == 1:
-            size = Path(files[0]).stat().st_size
-        if size:
-            columns, rows = copy_into_new_table(cursor, table, files[0])
-            has_rows = rows > 0
+            found = inspect(files[0])
+            size, columns, has_rows, problem = found.size, found.columns, found.has_rows, found.problem
+        if size and problem is None and has_rows:
+            rows = copy_into_new_table(cursor, table, files[0], columns)
             swap_in(cursor, table)
         # A file that was not loaded leaves the earlier table in place, and so its row count.
-        record_facts(cursor, directory, table, files, None, (size, columns, has_rows, rows), keep_loaded_rows=True)
+        record_facts(cursor, directory, table, files, None, (size, columns, has_rows, rows, problem), keep_loaded_rows=True)
     return Loaded(table, files, rows, time.monotonic() - started)
 
 
@@ -159,21 +175,21 @@ def record_facts(
 ) -> None:
     """The row of raw.landing_files for `table`; `single` the facts of the one single file, or None.
     `keep_loaded_rows`: a null row count keeps the recorded one (the table was left as it was)."""
-    size, columns, has_rows, rows = single or (None, None, None, None)
+    size, columns, has_rows, rows, problem = single or (None, None, None, None, None)
     facts = sql.Identifier(FACTS_TABLE)
     kept = sql.SQL("coalesce(excluded.loaded_rows, {}.loaded_rows)").format(facts)
     loaded_rows = kept if keep_loaded_rows else sql.SQL("excluded.loaded_rows")
     cursor.execute(
         sql.SQL(
             """insert into {schema}.{facts} (table_name, stem, files, size_bytes, columns, has_rows, loaded_rows,
-                batch_files)
-            values (%s, %s, %s, %s, %s, %s, %s, %s)
+                batch_files, problem)
+            values (%s, %s, %s, %s, %s, %s, %s, %s, %s)
             on conflict (table_name) do update set
                 stem = excluded.stem, files = excluded.files, size_bytes = excluded.size_bytes,
                 columns = excluded.columns, has_rows = excluded.has_rows, loaded_rows = {loaded_rows},
-                batch_files = excluded.batch_files, recorded_at = now()"""
+                batch_files = excluded.batch_files, problem = excluded.problem, recorded_at = now()"""
         ).format(schema=sql.Identifier(RAW_SCHEMA), facts=facts, loaded_rows=loaded_rows),
-        [table, str(directory / table), files, size, columns, has_rows, rows, batch_files],
+        [table, str(directory / table), files, size, columns, has_rows, rows, batch_files, problem],
     )
 
 
@@ -189,7 +205,7 @@ def load_batches(connection, directory: Path, contract: list[str]) -> Loaded:
     paths = folder if not single else single if len(single) == 1 and not folder else []
     changes: dict[str, list[str]] = {"loaded": [], "unchanged": [], "removed": []}
     with connection, connection.cursor() as cursor:
-        for statement in (CREATE_FACTS, ADD_BATCH_FILES, CREATE_BATCHES):
+        for statement in (CREATE_FACTS, ADD_BATCH_FILES, CREATE_BATCHES, ADD_BATCH_PROBLEM):
             cursor.execute(statement)
         ensure_batched_table(cursor, contract)
         recorded = recorded_batches(cursor)
@@ -212,23 +228,25 @@ def load_batches(connection, directory: Path, contract: list[str]) -> Loaded:
 
 
 def ensure_batched_table(cursor, contract: list[str]) -> None:
-    """raw.orders with the contract columns as text, `batch` and `batch_fingerprint`. A table of the
-    one-file loader (without `batch`) is replaced: every batch is then loaded anew."""
+    """raw.orders with the contract columns as text, LINE_COLUMNS, `batch` and `batch_fingerprint`. A table of
+    an older loader (without `batch` or the line columns) is replaced: every batch is then loaded anew."""
     cursor.execute(
         "select count(*) from information_schema.columns where table_schema = %s and table_name = %s "
-        "and column_name = 'batch'",
+        "and column_name in ('batch', 'read_problem')",
         [RAW_SCHEMA, BATCHED_TABLE],
     )
-    if cursor.fetchone()[0]:
+    if cursor.fetchone()[0] == 2:
         return
     target = sql.Identifier(RAW_SCHEMA, BATCHED_TABLE)
     cursor.execute(sql.SQL("drop table if exists {}").format(target))
     cursor.execute(sql.SQL("delete from {}").format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)))
-    columns = [*contract, "batch", "batch_fingerprint"]
-    cursor.execute(
-        sql.SQL("create table {} ({})").format(
-            target, sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
-        )
+    cursor.execute(sql.SQL("create table {} ({})").format(target, column_definitions([*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])))
+
+
+def column_definitions(columns: list[str]) -> sql.Composable:
+    """Every column text, but the line number."""
+    return sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL("bigint" if c == "file_line" else "text")) for c in columns
     )
 
 
@@ -251,22 +269,22 @@ def load_batch(cursor, path: str, print_: str, contract: list[str]) -> None:
     """Replaces the rows of one batch in raw.orders when its file is usable, and records its facts."""
     name = Path(path).name
     delete_batch(cursor, name)
-    size, columns, has_rows = read_facts(path, contract)
-    usable = size > 0 and has_rows and not set(contract) - set(columns)
+    found = inspect(path)
+    usable = found.size > 0 and found.problem is None and found.has_rows and not set(contract) - set(found.columns)
     rows = copy_batch(cursor, path, name, print_, contract) if usable else None
     cursor.execute(
         sql.SQL(
-            "insert into {} (batch, path, fingerprint, size_bytes, columns, has_rows, rows) "
-            "values (%s, %s, %s, %s, %s, %s, %s)"
+            "insert into {} (batch, path, fingerprint, size_bytes, columns, has_rows, rows, problem) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)),
-        [name, path, print_, size, columns, has_rows, rows],
+        [name, path, print_, found.size, found.columns or None, found.has_rows, rows, found.problem],
     )
 
 
 def batch_facts(cursor, name: str):
-    """(size, columns, has_rows, rows) recorded for one batch, as raw.landing_files holds a single file's."""
+    """(size, columns, has_rows, rows, problem) recorded for one batch, as raw.landing_files holds a single file's."""
     cursor.execute(
-        sql.SQL("select size_bytes, columns, has_rows, rows from {} where batch = %s").format(
+        sql.SQL("select size_bytes, columns, has_rows, rows, problem from {} where batch = %s").format(
             sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)
         ),
         [name],
@@ -274,37 +292,17 @@ def batch_facts(cursor, name: str):
     return cursor.fetchone()
 
 
-def read_facts(file: str, contract: list[str]) -> tuple[int, list[str] | None, bool | None]:
-    """A file's size, columns and whether it has rows, as dbt's hook reads them on DuckDB (raw_file_facts)."""
-    size = Path(file).stat().st_size
-    if not size:
-        return size, None, None
-    with duckdb.connect() as con:
-        try:
-            columns = [name for name, *_ in con.execute(f"describe select * from {reader(file)}").fetchall()]
-            has_rows = con.execute(f"select count(*) from (select 1 from {reader(file)} limit 1)").fetchone()[0] > 0
-        except duckdb.Error as error:
-            raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
-    return size, columns, has_rows
-
-
 def copy_batch(cursor, file: str, name: str, print_: str, contract: list[str]) -> int:
-    """COPYs the contract columns of one batch file, as text, with its batch name and fingerprint."""
-    as_text = [f'cast("{c.replace(chr(34), chr(34) * 2)}" as varchar)' for c in contract]
-    literals = [f"'{value.replace(chr(39), chr(39) * 2)}'" for value in (name, print_)]
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in [*contract, "batch", "batch_fingerprint"])
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-        sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), columns
-    )
+    """COPYs the contract columns of one batch file, as text, and its lines' columns, with its batch name and
+    fingerprint."""
+    columns = sql.SQL(", ").join(sql.Identifier(c) for c in [*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])
+    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), columns)
     rows = 0
-    with duckdb.connect() as con:
-        try:
-            batches = con.sql(f"select {', '.join(as_text + literals)} from {reader(file)}").to_arrow_reader(BATCH_ROWS)
-            for batch in batches:
-                cursor.copy_expert(copy, csv_bytes([batch]))
-                rows += batch.num_rows
-        except duckdb.Error as error:
-            raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
+    for batch in text_batches(file, contract):
+        tagged = batch.append_column("batch", pa.array([name] * batch.num_rows, pa.string()))
+        tagged = tagged.append_column("batch_fingerprint", pa.array([print_] * batch.num_rows, pa.string()))
+        cursor.copy_expert(copy, csv_bytes([tagged]))
+        rows += batch.num_rows
     return rows
 
 
@@ -312,28 +310,17 @@ def loading_name(table: str) -> str:
     return f"{table}__loading"
 
 
-def copy_into_new_table(cursor, table: str, file: str) -> tuple[list[str], int]:
-    """raw.<table>__loading with the file's columns as text, filled by COPY from DuckDB's Arrow batches."""
-    with duckdb.connect() as con:
-        try:
-            columns = [name for name, *_ in con.execute(f"describe select * from {reader(file)}").fetchall()]
-            as_text = ", ".join(f'cast("{c.replace(chr(34), chr(34) * 2)}" as varchar)' for c in columns)
-            batches = con.sql(f"select {as_text} from {reader(file)}").to_arrow_reader(BATCH_ROWS)
-        except duckdb.Error as error:
-            raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
-        new = sql.Identifier(RAW_SCHEMA, loading_name(table))
-        cursor.execute(sql.SQL("drop table if exists {}").format(new))
-        cursor.execute(
-            sql.SQL("create table {} ({})").format(
-                new, sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in columns)
-            )
-        )
-        copy = sql.SQL("copy {} from stdin with (format csv)").format(new)
-        rows = 0
-        for batch in batches:
-            cursor.copy_expert(copy, csv_bytes([batch]))
-            rows += batch.num_rows
-    return columns, rows
+def copy_into_new_table(cursor, table: str, file: str, columns: list[str]) -> int:
+    """raw.<table>__loading with the file's columns as text and its lines' columns, filled by COPY."""
+    new = sql.Identifier(RAW_SCHEMA, loading_name(table))
+    cursor.execute(sql.SQL("drop table if exists {}").format(new))
+    cursor.execute(sql.SQL("create table {} ({})").format(new, column_definitions([*columns, *LINE_COLUMNS])))
+    copy = sql.SQL("copy {} from stdin with (format csv)").format(new)
+    rows = 0
+    for batch in text_batches(file, columns):
+        cursor.copy_expert(copy, csv_bytes([batch]))
+        rows += batch.num_rows
+    return rows
 
 
 def csv_bytes(batches: Iterable) -> io.BytesIO:
