@@ -11,11 +11,13 @@ import pytest
 from pg_warehouse import BothBackends
 from support import REPO_ROOT
 
-from analytics_location.raw_load import RawLoadError, load_raw_files
+from analytics_location.raw_load import load_raw_files
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "reliability"))
 import test_bad_input
+import test_malformed_lines
 from test_bad_input import FILE_CLASSES
+from test_malformed_lines import CLEAN, LINE_CLASSES, check_quarantine
 
 clean_csv = test_bad_input.clean_csv  # the fixture: a clean CSV dataset
 
@@ -65,20 +67,23 @@ def test_extra_columns_are_loaded_named_and_ignored(clean_csv, analytics_pg_url)
     assert "orders.csv has column(s) outside the contract, ignored: discount" in result.stdout
 
 
-def test_a_load_that_fails_leaves_the_table_as_it_was(clean_csv, analytics_pg_url):
+def test_a_file_that_cannot_be_read_leaves_the_table_as_it_was(clean_csv, analytics_pg_url):
+    """A snapshot replaced by a file that does not read: the load records why and keeps the table; dbt says it."""
     both = BothBackends(clean_csv, analytics_pg_url)
     both.load_postgres()
-    before = both.postgres_rows("raw.orders")[1]
+    before = both.postgres_rows("raw.products")[1]
     assert before
-    (clean_csv.raw / "orders.csv").unlink()
-    (clean_csv.raw / "orders.parquet").write_bytes(b"PAR1 this is not a parquet file")  # not empty, unreadable
+    (clean_csv.raw / "products.csv").unlink()
+    (clean_csv.raw / "products.parquet").write_bytes(b"PAR1 this is not a parquet file")  # not empty, unreadable
 
-    with pytest.raises(RawLoadError, match=r"orders\.parquet cannot be read"):
-        load_raw_files(analytics_pg_url, ["orders"], clean_csv.raw)
+    [loaded] = load_raw_files(analytics_pg_url, ["products"], clean_csv.raw)
 
-    assert both.postgres_rows("raw.orders")[1] == before
-    columns, [facts] = both.postgres_rows("raw.landing_files where table_name = 'orders'")
-    assert dict(zip(columns, facts, strict=True))["files"] == [str(clean_csv.raw / "orders.csv")]
+    assert loaded.rows is None
+    assert both.postgres_rows("raw.products")[1] == before
+    result = both.dbt_postgres("build")
+    assert result.returncode != 0
+    assert "products.parquet is a truncated Parquet file" in result.stdout, result.stdout[-3000:]
+    assert "Traceback" not in result.stdout and "psycopg2" not in result.stdout
 
 
 def test_a_parquet_file_loads_every_value_as_duckdb_reads_it(warehouse, analytics_pg_url):
@@ -129,3 +134,19 @@ def test_make_load_raw_loads_every_table(clean_csv, analytics_pg_url):
     assert result.returncode == 0, result.stderr
     tables = [line.split(":")[0] for line in result.stdout.splitlines()]
     assert tables == ["raw.customers", "raw.orders", "raw.products"]
+
+
+@pytest.mark.parametrize("bad_class", LINE_CLASSES)
+def test_a_malformed_line_is_quarantined_the_same_through_make_load_raw(clean_csv, analytics_pg_url, bad_class):
+    table, expected, staged_extra = test_malformed_lines.spoil(clean_csv, bad_class)
+    loaded = load_raw_command(clean_csv, ANALYTICS_PG_URL=analytics_pg_url)
+    assert loaded.returncode == 0, loaded.stderr
+    both = BothBackends(clean_csv, analytics_pg_url)
+    pg = both.dbt_postgres("build")
+    assert pg.returncode == 0, pg.stdout[-3000:]
+    columns, rows = both.postgres_rows(f"quarantine.rejected_{table} order by file_line")
+    check_quarantine([(r[columns.index("file_line")], r[columns.index("line_text")], r[columns.index("reason")]) for r in rows], expected)
+    assert len(both.postgres_rows(f"staging.stg_{table}")[1]) == CLEAN[table] + staged_extra
+    duck = both.dbt_duckdb("build")
+    assert duck.returncode == 0, duck.stdout[-3000:]
+    assert both.differences(f"quarantine.rejected_{table}") is None
