@@ -83,6 +83,19 @@ FILE_PROBLEMS = {
 }
 
 
+# How a CSV line can be malformed (landing_reader.py), as bytes made from one valid line's fields, and the
+# words its quarantine reason starts with after "line <n> ". A quote never closed runs to the end of the
+# file by CSV's rules, so the fuzzer puts that one last (elsewhere, a later quoted field may close it).
+MALFORMED_LINES = {
+    "field_too_many": (lambda fields: ",".join([*fields, "x"]).encode(), "fields, the header has"),
+    "field_too_few": (lambda fields: ",".join(fields[:-1]).encode(), "the header has"),
+    "carriage_return": (lambda fields: ",".join([fields[0] + "\r7", *fields[1:]]).encode(), "has a carriage return"),
+    "not_utf8": (lambda fields: ",".join([fields[0], "Jos\xe9", *fields[2:]]).encode("latin-1", "replace"), "holds bytes that are not UTF-8"),
+    "text_after_quote": (lambda fields: ",".join(['"1"2', *fields[1:]]).encode(), "has text after a closing quote"),
+    "quote_never_closed": (lambda fields: ",".join([*fields[:-1], '"' + fields[-1]]).encode(), "opens a quote that is never closed"),
+}
+
+
 @dataclass
 class RawFile:
     """One raw landing file as generated: rows of python values (str for text cells), how it is written,
@@ -96,6 +109,9 @@ class RawFile:
     extra_column: bool = False
     crlf: bool = False
     bom: bool = False
+    # CSV only: (kind, row index it is written before) of each malformed line (MALFORMED_LINES)
+    malformed: list[tuple[str, int]] = field(default_factory=list)
+    malformed_at: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason words), once written
 
     @property
     def name(self) -> str:
@@ -108,7 +124,8 @@ class RawFile:
         return [*names, "note"] if self.extra_column else names
 
     def data_rows(self) -> int:
-        return 0 if self.problem in ("empty", "header_only") else len(self.rows)
+        """The lines after the header (a malformed line too), or the Parquet rows."""
+        return 0 if self.problem in ("empty", "header_only") else len(self.rows) + len(self.malformed)
 
     def write(self, raw_dir: Path) -> None:
         path = raw_dir / self.name
@@ -118,9 +135,21 @@ class RawFile:
         columns = self.columns()
         rows = [] if self.problem == "header_only" else self.rows
         if self.fmt == "csv":
-            lines = [columns, *(["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows)]
-            text = "".join(",".join(map(csv_field, line)) + ("\r\n" if self.crlf else "\n") for line in lines)
-            path.write_bytes(("\ufeff" if self.bom else "").encode() + text.encode("utf-8", "surrogatepass"))
+            end = b"\r\n" if self.crlf else b"\n"
+            records = [",".join(map(csv_field, fields)).encode("utf-8", "surrogatepass") for fields in
+                       [columns, *(["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows)]]
+            # Malformed lines go before the row they name (the header is record 0); the lines are numbered as written.
+            for kind, before in sorted(self.malformed if rows else [], key=lambda m: -m[1]):
+                make, words = MALFORMED_LINES[kind]
+                records.insert(1 + before, b"\0" + kind.encode() + b"\0" + make([str(i + 1) for i in range(len(columns))]))
+            text, line, self.malformed_at = b"", 1, []
+            for record in records:
+                if record.startswith(b"\0"):
+                    kind, record = record[1:].split(b"\0", 1)
+                    self.malformed_at.append((line, MALFORMED_LINES[kind.decode()][1]))
+                text += record + end
+                line += record.count(b"\n") + 1
+            path.write_bytes(("\ufeff" if self.bom else "").encode() + text)
         else:
             types = {**self.arrow_types, "note": pa.string()}
             arrays = {c: pa.array([row.get(c) for row in rows], type=types[c]) for c in columns}
@@ -209,6 +238,22 @@ def raw_file(draw, table: str) -> RawFile:
         extra_column=draw(st.integers(0, 7)) == 7,
         crlf=draw(st.booleans()),
         bom=fmt == "csv" and draw(st.integers(0, 3)) == 3,
+        malformed=draw(malformed_lines(len(rows))) if fmt == "csv" else [],
+    )
+
+
+def malformed_lines(rows: int):
+    """Mostly none; else one to three malformed lines, at most one of each kind (two lines not UTF-8 in an
+    otherwise ASCII file make the whole file another encoding), a quote never closed only last."""
+    kinds = st.lists(st.sampled_from(list(MALFORMED_LINES)), max_size=3, unique=True)
+    return st.integers(0, 2).flatmap(
+        lambda n: st.just([])
+        if n
+        else kinds.flatmap(
+            lambda chosen: st.tuples(*(st.integers(0, rows) for _ in chosen)).map(
+                lambda places: [(k, rows if k == "quote_never_closed" else p) for k, p in zip(chosen, places)]
+            )
+        )
     )
 
 

@@ -5,7 +5,8 @@ Each example writes raw customers, products and orders (CSV or Parquet, hostile_
 temporary warehouse and runs `dbt build` in this process, then checks:
 1. the build succeeds, or, when a file is unusable as a whole (empty, header only, a contract column
    missing), stops with the raw-file error naming every such file, before building anything;
-2. for every table, rows written = staged + rejected, and every rejected row has a reason;
+2. for every table, rows written = staged + rejected, and every rejected row has a reason; each malformed
+   CSV line (hostile_raw.MALFORMED_LINES) is one rejected row with its line number and the reason's words;
 3. every staged row keeps the contract: the contract types, one row per key (hostile_raw.KEYS), finite
    money under its limit, positive quantities under theirs, known customers and products, dates in range, a known tier;
 4. every staged value is the one the raw file holds, read as the contract says (no silent rounding);
@@ -168,6 +169,12 @@ def check_table(con, raw_file: RawFile) -> None:
     ).fetchone()
     assert staged + rejected == raw_file.data_rows(), (table, raw_file.data_rows(), staged, rejected)
     assert no_reason == 0, f"{table}: {no_reason} rejected rows without a reason"
+    unreadable = con.execute(
+        f"select file_line, reason from quarantine.rejected_{table} where line_text is not null order by file_line"
+    ).fetchall()
+    assert len(unreadable) == len(raw_file.malformed_at), (table, unreadable, raw_file.malformed_at)
+    for (line, reason), (written_at, words) in zip(unreadable, raw_file.malformed_at, strict=True):
+        assert line == written_at and reason.startswith(f"line {line} ") and words in reason, (table, line, reason, written_at, words)
 
     types = dict(con.execute(f"select column_name, column_type from (describe staging.stg_{table})").fetchall())
     for column, data_type in columns.items():

@@ -95,7 +95,8 @@ def parquet_file_problem(path: str, head: bytes, tail: bytes) -> str | None:
 def csv_file_problem(path: str, head: bytes) -> str | None:
     if head.startswith(PARQUET_MAGIC):
         return f"{path} is a Parquet file named .csv: rename it {Path(path).stem}.parquet"
-    if head.startswith(UTF16_BOMS) or b"\x00" in head:
+    # UTF-16 without a byte-order mark: a NUL beside every ASCII character. A NUL now and then is a value.
+    if head.startswith(UTF16_BOMS) or head.count(b"\x00") > len(head) // 4:
         kind = "UTF-16 text (it starts with a UTF-16 byte-order mark)" if head.startswith(UTF16_BOMS) else "not text (it holds NUL bytes: UTF-16, or a binary file named .csv)"
         return f"{path} is {kind}: the contract is UTF-8 CSV; export it as UTF-8"
     if b"\r" in head and b"\n" not in head:
@@ -128,8 +129,10 @@ def whole_file_encoding_problem(path: str) -> str | None:
 def csv_header(path: str) -> tuple[list[str], bool]:
     """The header's column names and whether any line follows it."""
     with open(path, "rb") as handle:
+        if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
+            handle.seek(0)
         lines = (decode(line)[0] for line in handle)
-        header = next(csv.reader(lines), [])
+        header = next(csv.reader(line for line in lines if line.strip()), [])
         has_rows = any(line.strip() for line in lines)
     return [name.strip() for name in header], has_rows
 
