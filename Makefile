@@ -63,8 +63,18 @@ demo:
 	@$(PYTHON) demo/stage.py set-up $(DEMO_LOGS)/setup.log -- $(MAKE) --no-print-directory setup
 	@$(BIN)/python -m demo
 
+## make system-deps: the programs the tests need that come from Debian rather than PyPI, installed when missing
+## (apt-get as root, sudo otherwise): Chromium for the browser test (/usr/bin/chromium; Playwright downloads no
+## browser here) and PostgreSQL's server programs (initdb, pg_ctl) for the throwaway servers of the tests.
+.PHONY: system-deps
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+MISSING_DEBS := $(if $(wildcard /usr/bin/chromium),,chromium) \
+	$(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
+system-deps:
+	@$(if $(strip $(MISSING_DEBS)),echo "make system-deps: installing $(strip $(MISSING_DEBS)) from Debian" && $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(strip $(MISSING_DEBS)) >/dev/null,true)
+
 ## make test: set up, then run every test (each on its own temporary warehouse).
-test: setup
+test: setup system-deps
 	$(BIN)/python -m pytest
 
 ## make test-fast: unit and integration tests, without the slow whole-pipeline runs, the UI server, the
