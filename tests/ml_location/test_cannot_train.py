@@ -122,3 +122,14 @@ def test_the_churn_window_is_resource_configuration_shown_as_metadata(no_churn):
     metadata = {key: value.value for key, value in event.materialization.metadata.items()}
     assert metadata["churn_months_without_order"] == 5
     assert metadata["training_as_of"] == "2024-08-01"  # the data ends in December 2024: five months back
+
+
+def test_its_checks_say_it_was_not_trained_and_nothing_scores_with_it(no_churn):
+    _, result, instance = no_churn
+    checks = [c for c in result.get_asset_check_evaluations() if c.asset_key == dg.AssetKey("customer_churn_model")]
+    assert sorted(c.check_name for c in checks) == ["beats_baseline", "no_regression"]
+    assert all(not c.passed and c.severity == dg.AssetCheckSeverity.WARN for c in checks)
+    assert all("trained no model" in c.description for c in checks)
+    messages = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    assert not [m for m in messages if "without gating" in m or "emitted no result" in m.lower()]
+    assert [m for m in messages if "customer_churn_model trained no model, so customer_risk_scores is not run" in m]
