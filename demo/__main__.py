@@ -52,7 +52,10 @@ def main() -> int:
         log = logs / f"{name}.log"
         ok, _ = stage.run(f"{name} location", log, [python, str(RUNNER), module, name])
         if not ok:
+            # What failed and why, then what was built all the same and what the predictions still hold;
+            # the locations after a failed one are not run (they read what it builds).
             print(failure_message(log, name), file=sys.stderr)
+            report.main()
             return 1
     return report.main()
 

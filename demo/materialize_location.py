@@ -10,6 +10,7 @@ log file; stdout carries one progress line per asset materialized and the final 
 
 import importlib
 import os
+import re
 import sys
 import threading
 import time
@@ -63,10 +64,20 @@ def main(module_name: str, name: str) -> int:
         f"{len(warned)} warned, {len(failed) - len(warned)} failed"
     )
     print(f"{name}: {time.perf_counter() - started:.0f} s in {sys.executable}, run {run_id}", file=sys.stderr)
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            print(f"\n{name} failed:\n{event.event_specific_data.error.message}", file=sys.stderr)
+    failures = [failure_sentence(e) for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    if failures:
+        print(f"\n{name} failed:\n" + "\n".join(failures), file=sys.stderr)
     return 0 if result.success else 1
+
+
+def failure_sentence(event: dg.DagsterEvent) -> str:
+    """What a failed step says about why, in its own words: a dg.Failure's description (the assets raise one
+    for every failure a user can cause), else the error's message without the exception's class in front."""
+    data = event.step_failure_data
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description
+    message = data.error.message.strip() if data.error else "failed (see the run's log)"
+    return re.sub(r"^([A-Za-z_][\w.]*\.)?[A-Z]\w*(Error|Exception|Failure): ", "", message)
 
 
 if __name__ == "__main__":

@@ -39,3 +39,25 @@ def test_the_demo_prints_a_line_per_stage_and_the_summary_under_40_lines(tmp_pat
     for name in ("data", "analytics", "ml"):
         assert (tmp_path / "logs" / f"{name}.log").stat().st_size > 0
     assert "Models, on held-out data (model vs baseline):" in result.stdout
+
+
+def test_a_small_shop_demo_fails_in_words_and_still_reports(tmp_path):
+    """5 customers, 4 products: the demand model does not beat its baseline and the churn model cannot learn.
+    make demo exits non-zero, prints the model's own sentence, then the report; no exception class, no trace."""
+    warehouse = tmp_path / "warehouse"
+    env = {**os.environ, "WAREHOUSE_DIR": str(warehouse), "DEMO_LOGS": str(tmp_path / "logs")}
+    env.pop("DAGSTER_HOME", None)
+    generate = [sys.executable, "-m", "datagen", "--orders", "2000", "--customers", "5", "--products", "4"]
+    subprocess.run(generate, env=env, cwd=REPO_ROOT, capture_output=True, check=True)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "demo"], env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "ml failed:\ndemand_forecast_model failed its blocking checks, so nothing scores with it" in output
+    assert "beats_baseline: Not better than the baseline on mae" in output
+    assert "Models, on held-out data (model vs baseline):" in output  # the report, after the failure
+    assert "customer_churn_model was not trained:" in output
+    assert "dagster._core" not in output and "Traceback" not in output and "Error:" not in output

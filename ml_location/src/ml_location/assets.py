@@ -236,7 +236,6 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: Tra
     failed = [check for check in checks if not check.passed]
     if failed:
         result.failed_checks = " ".join(f"{check.check_name}: {check.description}" for check in failed)
-        context.log.warning(f"{name} failed its blocking checks, nothing will score with it. {result.failed_checks}")
     importances = dg.MetadataValue.table(
         records=[
             dg.TableRecord({"feature": f, "importance": round(float(i), 4)}) for f, i in result.importances.values
@@ -263,6 +262,18 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: Tra
         data_version=dg.DataVersion(result.data_version),
         check_results=checks,
     )
+    if failed:
+        # The step fails with this sentence, which the UI shows first and `make demo` prints (Dagster's own
+        # failure of a blocking check names the check only). The model is stored: its figures can be read.
+        raise dg.Failure(
+            description=(
+                f"{name} failed its blocking checks, so nothing scores with it: {SCORED_WITH[name]} "
+                + (f"keeps the scores of v{previous[0]}, the previous accepted version. " if previous else
+                   "has no scores yet, no version having passed its checks. ")
+                + result.failed_checks
+            ),
+            allow_retries=False,
+        )
 
 
 def model_asset(name: str, features: str, description: str):
