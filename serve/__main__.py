@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from serve.ports import port_holder, port_in_use
 from serve.readiness import code_server_serving, loaded_locations
 
 PG_URL_ENV = "DAGSTER_PG_URL"
@@ -182,13 +183,19 @@ def serve(env: dict[str, str]) -> int:
     env = dict(env)
     env[SQLALCHEMY_URL_ENV] = sqlalchemy_url(env)
     found = locations(env)
+    host, port = env.get("UI_HOST") or "127.0.0.1", env.get("UI_PORT") or "3000"
+    wanted = [("127.0.0.1", loc.port, loc.port_env) for loc in found] + [(host, int(port), "UI_PORT")]
+    for bind_host, number, variable in wanted:
+        if port_in_use(bind_host, number):
+            raise ServeError(
+                f"port {number} ({variable}) is already in use by {port_holder(number)}: stop it, or set "
+                f"{variable} to a free port."
+            )
     home = Path(env.get(HOME_ENV) or ".dagster_serve").absolute()
     write_instance(home)
     env["DAGSTER_HOME"] = str(home)
     env.update({location.port_env: str(location.port) for location in found})
     create_storage(env)
-    host, port = env.get("UI_HOST") or "127.0.0.1", env.get("UI_PORT") or "3000"
-
     processes = Processes(env)
     try:
         for location in found:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -247,4 +248,23 @@ def test_serve_without_a_usable_database_stops_at_once_saying_what_to_set(pg_url
     ), message
     assert "secret" not in message  # the password is never printed
     assert not (tmp_path / "home").exists()  # nothing started, nothing written
+    assert "serve: starting" not in result.stdout
+
+
+def test_serve_refuses_a_grpc_port_already_serving_and_names_its_holder(postgres_admin_url, tmp_path):
+    """A stale code server on the location's port would pass for serve's own: serve stops before starting
+    anything, naming the port, its variable and the process holding it."""
+    pg_url = database_url(postgres_admin_url, "dagster_serve_port_test")
+    port = free_port()
+    with socket.socket() as stale:
+        stale.bind(("127.0.0.1", port))
+        stale.listen()
+        env = serve_env(DAGSTER_SERVE_HOME=str(tmp_path / "home"), DAGSTER_PG_URL=pg_url, ANALYTICS_GRPC_PORT=str(port))
+        result = subprocess.run(
+            [str(BIN / "python"), "-m", "serve"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 2
+    [message] = result.stderr.strip().splitlines()
+    assert message.startswith(f"make serve: port {port} (ANALYTICS_GRPC_PORT) is already in use by process {os.getpid()} ")
+    assert "set ANALYTICS_GRPC_PORT to a free port" in message
     assert "serve: starting" not in result.stdout
