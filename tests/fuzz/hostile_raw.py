@@ -90,9 +90,15 @@ MALFORMED_LINES = {
     "field_too_many": (lambda fields: ",".join([*fields, "x"]).encode(), "fields, the header has"),
     "field_too_few": (lambda fields: ",".join(fields[:-1]).encode(), "the header has"),
     "carriage_return": (lambda fields: ",".join([fields[0] + "\r7", *fields[1:]]).encode(), "has a carriage return"),
-    "not_utf8": (lambda fields: ",".join([fields[0], "Jos\xe9", *fields[2:]]).encode("latin-1", "replace"), "holds bytes that are not UTF-8"),
+    "not_utf8": (
+        lambda fields: ",".join([fields[0], "Jos\xe9", *fields[2:]]).encode("latin-1", "replace"),
+        "holds bytes that are not UTF-8",
+    ),
     "text_after_quote": (lambda fields: ",".join(['"1"2', *fields[1:]]).encode(), "has text after a closing quote"),
-    "quote_never_closed": (lambda fields: ",".join([*fields[:-1], '"' + fields[-1]]).encode(), "opens a quote that is never closed"),
+    "quote_never_closed": (
+        lambda fields: ",".join([*fields[:-1], '"' + fields[-1]]).encode(),
+        "opens a quote that is never closed",
+    ),
 }
 
 
@@ -136,12 +142,19 @@ class RawFile:
         rows = [] if self.problem == "header_only" else self.rows
         if self.fmt == "csv":
             end = b"\r\n" if self.crlf else b"\n"
-            records = [",".join(map(csv_field, fields)).encode("utf-8", "surrogatepass") for fields in
-                       [columns, *(["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows)]]
-            # Malformed lines go before the row they name (the header is record 0); the lines are numbered as written.
+            records = [
+                ",".join(map(csv_field, fields)).encode("utf-8", "surrogatepass")
+                for fields in [
+                    columns,
+                    *(["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows),
+                ]
+            ]
+            # Malformed lines go before the row they name (the header is record 0); lines are numbered as written.
             for kind, before in sorted(self.malformed if rows else [], key=lambda m: -m[1]):
-                make, words = MALFORMED_LINES[kind]
-                records.insert(1 + before, b"\0" + kind.encode() + b"\0" + make([str(i + 1) for i in range(len(columns))]))
+                make = MALFORMED_LINES[kind][0]
+                records.insert(
+                    1 + before, b"\0" + kind.encode() + b"\0" + make([str(i + 1) for i in range(len(columns))])
+                )
             text, line, self.malformed_at = b"", 1, []
             for record in records:
                 if record.startswith(b"\0"):
@@ -247,11 +260,15 @@ def malformed_lines(rows: int):
     otherwise ASCII file make the whole file another encoding), a quote never closed only last."""
     kinds = st.lists(st.sampled_from(list(MALFORMED_LINES)), max_size=3, unique=True)
     return st.integers(0, 2).flatmap(
-        lambda n: st.just([])
-        if n
-        else kinds.flatmap(
-            lambda chosen: st.tuples(*(st.integers(0, rows) for _ in chosen)).map(
-                lambda places: [(k, rows if k == "quote_never_closed" else p) for k, p in zip(chosen, places)]
+        lambda n: (
+            st.just([])
+            if n
+            else kinds.flatmap(
+                lambda chosen: st.tuples(*(st.integers(0, rows) for _ in chosen)).map(
+                    lambda places: [
+                        (k, rows if k == "quote_never_closed" else p) for k, p in zip(chosen, places, strict=True)
+                    ]
+                )
             )
         )
     )

@@ -174,7 +174,13 @@ def check_table(con, raw_file: RawFile) -> None:
     ).fetchall()
     assert len(unreadable) == len(raw_file.malformed_at), (table, unreadable, raw_file.malformed_at)
     for (line, reason), (written_at, words) in zip(unreadable, raw_file.malformed_at, strict=True):
-        assert line == written_at and reason.startswith(f"line {line} ") and words in reason, (table, line, reason, written_at, words)
+        assert line == written_at and reason.startswith(f"line {line} ") and words in reason, (
+            table,
+            line,
+            reason,
+            written_at,
+            words,
+        )
 
     types = dict(con.execute(f"select column_name, column_type from (describe staging.stg_{table})").fetchall())
     for column, data_type in columns.items():

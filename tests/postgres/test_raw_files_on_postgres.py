@@ -145,7 +145,10 @@ def test_a_malformed_line_is_quarantined_the_same_through_make_load_raw(clean_cs
     pg = both.dbt_postgres("build")
     assert pg.returncode == 0, pg.stdout[-3000:]
     columns, rows = both.postgres_rows(f"quarantine.rejected_{table} order by file_line")
-    check_quarantine([(r[columns.index("file_line")], r[columns.index("line_text")], r[columns.index("reason")]) for r in rows], expected)
+    check_quarantine(
+        [(r[columns.index("file_line")], r[columns.index("line_text")], r[columns.index("reason")]) for r in rows],
+        expected,
+    )
     assert len(both.postgres_rows(f"staging.stg_{table}")[1]) == CLEAN[table] + staged_extra
     duck = both.dbt_duckdb("build")
     assert duck.returncode == 0, duck.stdout[-3000:]

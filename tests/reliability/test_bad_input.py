@@ -152,7 +152,8 @@ def test_bad_rows_are_quarantined_with_their_reason(clean_csv, bad_class, figure
 
 
 def as_parquet(csv_path, parquet_path) -> None:
-    duckdb.sql(f"copy (select * from read_csv('{csv_path}', header = true, all_varchar = true)) to '{parquet_path}' (format parquet)")
+    rows = f"select * from read_csv('{csv_path}', header = true, all_varchar = true)"
+    duckdb.sql(f"copy ({rows}) to '{parquet_path}' (format parquet)")
 
 
 def truncated_parquet(raw) -> None:

@@ -5,7 +5,10 @@ lines = staged + rejected holds, counting lines (a blank line is no line). On Po
 
 import duckdb
 import pytest
-from test_bad_input import CLEAN_CUSTOMERS, CLEAN_ORDERS, clean_csv  # noqa: F401 (the fixture)
+import test_bad_input
+from test_bad_input import CLEAN_CUSTOMERS, CLEAN_ORDERS
+
+clean_csv = test_bad_input.clean_csv  # the fixture: a clean CSV dataset
 
 CLEAN = {"orders": CLEAN_ORDERS, "customers": CLEAN_CUSTOMERS}
 GOOD_ORDER = b"900100,1,1,1,5.0,2024-01-01"

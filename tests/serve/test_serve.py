@@ -265,6 +265,8 @@ def test_serve_refuses_a_grpc_port_already_serving_and_names_its_holder(postgres
         )
     assert result.returncode == 2
     [message] = result.stderr.strip().splitlines()
-    assert message.startswith(f"make serve: port {port} (ANALYTICS_GRPC_PORT) is already in use by process {os.getpid()} ")
+    assert message.startswith(
+        f"make serve: port {port} (ANALYTICS_GRPC_PORT) is already in use by process {os.getpid()} "
+    )
     assert "set ANALYTICS_GRPC_PORT to a free port" in message
     assert "serve: starting" not in result.stdout

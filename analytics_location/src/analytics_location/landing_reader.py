@@ -82,9 +82,15 @@ def inspect(path: str) -> LandingFile:
 def parquet_file_problem(path: str, head: bytes, tail: bytes) -> str | None:
     if not head.startswith(PARQUET_MAGIC):
         what = "text, a CSV perhaps" if b"\x00" not in head else "another binary format"
-        return f"{path} is not a Parquet file (it does not start with Parquet's PAR1 marker; it looks like {what}): re-export it as Parquet, or name a CSV file .csv"
+        return (
+            f"{path} is not a Parquet file (it does not start with Parquet's PAR1 marker; it looks like {what}): "
+            "re-export it as Parquet, or name a CSV file .csv"
+        )
     if tail != PARQUET_MAGIC:
-        return f"{path} is a truncated Parquet file (it lacks Parquet's closing PAR1 marker and footer): deliver the whole file again"
+        return (
+            f"{path} is a truncated Parquet file (it lacks Parquet's closing PAR1 marker and footer): "
+            "deliver the whole file again"
+        )
     try:
         pq.read_metadata(path)
     except (OSError, pa.ArrowException) as error:
@@ -97,31 +103,37 @@ def csv_file_problem(path: str, head: bytes) -> str | None:
         return f"{path} is a Parquet file named .csv: rename it {Path(path).stem}.parquet"
     # UTF-16 without a byte-order mark: a NUL beside every ASCII character. A NUL now and then is a value.
     if head.startswith(UTF16_BOMS) or head.count(b"\x00") > len(head) // 4:
-        kind = "UTF-16 text (it starts with a UTF-16 byte-order mark)" if head.startswith(UTF16_BOMS) else "not text (it holds NUL bytes: UTF-16, or a binary file named .csv)"
+        kind = (
+            "UTF-16 text (it starts with a UTF-16 byte-order mark)"
+            if head.startswith(UTF16_BOMS)
+            else "not text (it holds NUL bytes: UTF-16, or a binary file named .csv)"
+        )
         return f"{path} is {kind}: the contract is UTF-8 CSV; export it as UTF-8"
     if b"\r" in head and b"\n" not in head:
-        return f"{path} ends its lines with carriage returns alone (an old Mac format): save it with LF or CRLF line ends"
+        return (
+            f"{path} ends its lines with carriage returns alone (an old Mac format): save it with LF or CRLF line ends"
+        )
     return whole_file_encoding_problem(path)
 
 
 def whole_file_encoding_problem(path: str) -> str | None:
     """A file written in a single-byte encoding (Latin-1, Windows-1252) rather than UTF-8: more than one line
     with bytes that are not UTF-8, and not one UTF-8 character anywhere. One such line alone is quarantined."""
-    invalid_lines, valid_non_ascii = 0, False
+    invalid_lines = 0
     with open(path, "rb") as handle:
         for line in handle:
             if line.isascii():
                 continue
             try:
                 line.decode("utf-8")
-                valid_non_ascii = True
-                return None
+                return None  # real UTF-8 text: its bad lines are bad lines
             except UnicodeDecodeError:
                 invalid_lines += 1
-    if invalid_lines > 1 and not valid_non_ascii:
+    if invalid_lines > 1:
         return (
-            f"{path} is not UTF-8: {invalid_lines:,} of its lines hold bytes that are not UTF-8 and none holds a UTF-8 "
-            "character, so it was written in another encoding (Latin-1 or Windows-1252, most likely): export it as UTF-8"
+            f"{path} is not UTF-8: {invalid_lines:,} of its lines hold bytes that are not UTF-8 and none holds a "
+            "UTF-8 character, so it was written in another encoding (Latin-1 or Windows-1252, most likely): "
+            "export it as UTF-8"
         )
     return None
 
@@ -153,7 +165,7 @@ def csv_lines(path: str, contract: list[str]) -> Iterator[pa.RecordBatch]:
     header = [name.strip() for name in next(records)[2] or []]
     positions = [header.index(name) for name in contract]
     for number, text, fields, problem in records:
-        for name, position in zip(contract, positions):
+        for name, position in zip(contract, positions, strict=True):
             columns[name].append(None if problem or fields[position] == "" else fields[position])
         columns["file_line"].append(number)
         columns["line_text"].append(text if problem else None)
@@ -202,7 +214,12 @@ def csv_records(path: str) -> Iterator[tuple[int, str, list[str] | None, str | N
                     plural = "s" if len(fields) != 1 else ""
                     problem = f"has {len(fields)} field{plural}, the header has {width}"
                 if len(lines.raw) > 1 and (problem or not lines.utf8):
-                    yield lines.first, lines.texts[0].rstrip("\r\n"), None, f"line {lines.first} opens a quote that does not close on that line"
+                    yield (
+                        lines.first,
+                        lines.texts[0].rstrip("\r\n"),
+                        None,
+                        f"line {lines.first} opens a quote that does not close on that line",
+                    )
                     start, offset = lines.first + 1, lines.offsets[0] + len(lines.raw[0])
                     break
                 text = "".join(lines.texts).rstrip("\r\n")
@@ -219,7 +236,7 @@ def read_error_words(message: str) -> str:
     if message.startswith("new-line character seen in unquoted field"):
         return "has a carriage return inside an unquoted field (quote the field, or remove the character)"
     if message.startswith("',' expected after '\"'"):
-        return "has text after a closing quote (a quote inside a quoted field is written \"\")"
+        return 'has text after a closing quote (a quote inside a quoted field is written "")'
     if message.startswith("unexpected end of data"):
         return "opens a quote that is never closed"
     return f"cannot be read as CSV ({message})"
@@ -269,7 +286,12 @@ def readable_copy(path: str, contract: list[str], cache_dir: str, facts: dict) -
     folder.mkdir(parents=True, exist_ok=True)
     partial = copy.with_suffix(".partial")
     schema = pa.schema(
-        [*((c, pa.string()) for c in contract), ("file_line", pa.int64()), ("line_text", pa.string()), ("read_problem", pa.string())],
+        [
+            *((c, pa.string()) for c in contract),
+            ("file_line", pa.int64()),
+            ("line_text", pa.string()),
+            ("read_problem", pa.string()),
+        ],
         metadata={FACTS_KEY: json.dumps(facts)},
     )
     with pq.ParquetWriter(partial, schema) as writer:
@@ -313,8 +335,15 @@ def landing_file(path: str, contract: list[str], cache_dir: str) -> str:
             return json.dumps(cached)
         found = inspect(path)
     except FileNotFoundError:
-        return json.dumps({"path": path, "size": 0, "columns": [], "has_rows": None,
-                           "problem": f"{path} was removed while the build read it: run the build again"})
+        return json.dumps(
+            {
+                "path": path,
+                "size": 0,
+                "columns": [],
+                "has_rows": None,
+                "problem": f"{path} was removed while the build read it: run the build again",
+            }
+        )
     facts = found.facts()
     usable = found.problem is None and found.size > 0 and found.has_rows and not set(contract) - set(found.columns)
     if usable:

@@ -119,7 +119,9 @@ def text_batches(file: str, columns: list[str]):
     quoted = "'" + file.replace("'", "''") + "'"
     with duckdb.connect() as con:
         try:
-            yield from con.sql(f"select {', '.join(as_text + nulls)} from read_parquet({quoted})").to_arrow_reader(BATCH_ROWS)
+            yield from con.sql(f"select {', '.join(as_text + nulls)} from read_parquet({quoted})").to_arrow_reader(
+                BATCH_ROWS
+            )
         except duckdb.Error as error:
             raise RawLoadError(f"{file} cannot be read: {str(error).strip().splitlines()[0]}") from None
 
@@ -166,7 +168,9 @@ def load_snapshot(connection, table: str, directory: Path) -> Loaded:
             rows = copy_into_new_table(cursor, table, files[0], columns)
             swap_in(cursor, table)
         # A file that was not loaded leaves the earlier table in place, and so its row count.
-        record_facts(cursor, directory, table, files, None, (size, columns, has_rows, rows, problem), keep_loaded_rows=True)
+        record_facts(
+            cursor, directory, table, files, None, (size, columns, has_rows, rows, problem), keep_loaded_rows=True
+        )
     return Loaded(table, files, rows, time.monotonic() - started)
 
 
@@ -240,7 +244,11 @@ def ensure_batched_table(cursor, contract: list[str]) -> None:
     target = sql.Identifier(RAW_SCHEMA, BATCHED_TABLE)
     cursor.execute(sql.SQL("drop table if exists {}").format(target))
     cursor.execute(sql.SQL("delete from {}").format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)))
-    cursor.execute(sql.SQL("create table {} ({})").format(target, column_definitions([*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])))
+    cursor.execute(
+        sql.SQL("create table {} ({})").format(
+            target, column_definitions([*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])
+        )
+    )
 
 
 def column_definitions(columns: list[str]) -> sql.Composable:
@@ -296,7 +304,9 @@ def copy_batch(cursor, file: str, name: str, print_: str, contract: list[str]) -
     """COPYs the contract columns of one batch file, as text, and its lines' columns, with its batch name and
     fingerprint."""
     columns = sql.SQL(", ").join(sql.Identifier(c) for c in [*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), columns)
+    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
+        sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), columns
+    )
     rows = 0
     for batch in text_batches(file, contract):
         tagged = batch.append_column("batch", pa.array([name] * batch.num_rows, pa.string()))

@@ -268,8 +268,11 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: Tra
         raise dg.Failure(
             description=(
                 f"{name} failed its blocking checks, so nothing scores with it: {SCORED_WITH[name]} "
-                + (f"keeps the scores of v{previous[0]}, the previous accepted version. " if previous else
-                   "has no scores yet, no version having passed its checks. ")
+                + (
+                    f"keeps the scores of v{previous[0]}, the previous accepted version. "
+                    if previous
+                    else "has no scores yet, no version having passed its checks. "
+                )
                 + result.failed_checks
             ),
             allow_retries=False,
