@@ -66,17 +66,33 @@ built_products as (
 
 customers_changed as (
     select customer_id from (
-        (select * from customers except select * from built_customers)
+        (
+            select * from customers
+            except
+            select * from built_customers
+        )
         union all
-        (select * from built_customers except select * from customers)
+        (
+            select * from built_customers
+            except
+            select * from customers
+        )
     ) as changed_rows
 ),
 
 products_changed as (
     select product_id from (
-        (select * from products except select * from built_products)
+        (
+            select * from products
+            except
+            select * from built_products
+        )
         union all
-        (select * from built_products except select * from products)
+        (
+            select * from built_products
+            except
+            select * from products
+        )
     ) as changed_rows
 ),
 

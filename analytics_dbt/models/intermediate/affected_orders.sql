@@ -41,15 +41,31 @@ built_products as (
 ),
 
 customers_changed as (
-    (select customer_id from staged_customers except select customer_id from built_customers)
+    (
+        select customer_id from staged_customers
+        except
+        select customer_id from built_customers
+    )
     union
-    (select customer_id from built_customers except select customer_id from staged_customers)
+    (
+        select customer_id from built_customers
+        except
+        select customer_id from staged_customers
+    )
 ),
 
 products_changed as (
-    (select product_id from staged_products except select product_id from built_products)
+    (
+        select product_id from staged_products
+        except
+        select product_id from built_products
+    )
     union
-    (select product_id from built_products except select product_id from staged_products)
+    (
+        select product_id from built_products
+        except
+        select product_id from staged_products
+    )
 ),
 
 pending as (

@@ -98,7 +98,7 @@ line_checks as {{ reused_cte() }} (
         typed.*,
         contested_orders.contested_order_id,
         -- A line that cannot be read as the contract's columns (landing_reader.py) has that as its one problem.
-        coalesce(read_problem, {{ problems(cast_checks('orders') + [
+        coalesce(typed.read_problem, {{ problems(cast_checks('orders') + [
             ("raw_order_id is null", "order_id is null"),
             ("raw_customer_id is null", "customer_id is null"),
             ("customer_id is not null and known_customer_id is null",

@@ -15,7 +15,8 @@ built as (
     select
         batch,
         fingerprint
-    from {{ previous_build('built_order_batches', 'select batch, batch_fingerprint as fingerprint from ' ~ source('raw', 'orders')) }}
+    {%- set never_built = 'select batch, batch_fingerprint as fingerprint from ' ~ source('raw', 'orders') %}
+    from {{ previous_build('built_order_batches', never_built) }}
 ),
 
 held as (

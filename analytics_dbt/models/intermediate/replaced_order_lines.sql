@@ -4,7 +4,8 @@
 -- read since. And every line this table kept from builds since the last complete one: a version such a build
 -- read may be in checked_orders or a mart still, though typed_orders has moved on.
 {% set line_columns = 'batch, batch_fingerprint, order_id, customer_id, product_id, order_date' %}
-{% set no_lines = 'select batch, batch_fingerprint, cast(null as bigint) as order_id, cast(null as bigint) as customer_id, '
+{% set no_lines = 'select batch, batch_fingerprint, cast(null as bigint) as order_id, '
+    ~ 'cast(null as bigint) as customer_id, '
     ~ 'cast(null as bigint) as product_id, cast(null as date) as order_date, current_timestamp as computed_at from '
     ~ source('raw', 'orders') %}
 with
