@@ -124,4 +124,9 @@ def test_an_unusable_raw_file_fails_the_run_naming_it(warehouse):
     result = materialize(defs, raise_on_error=False)
 
     assert not result.success
-    assert f"{warehouse.raw}/customers.parquet (or .csv) is missing" in step_failure(result)
+    # dbt's own words first, as the UI shows the failure: not dagster-dbt's command line, nor the macro stack.
+    [failure] = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.splitlines()[0] == f"Raw landing files in {warehouse.raw} are not usable:"
+    assert f"- {warehouse.raw}/customers.parquet (or .csv) is missing" in description
+    assert "dbt CLI process" not in description and "> in macro" not in description

@@ -6,13 +6,27 @@ from dagster_dbt import DbtCliInvocation
 LEDGER_FOLDER = "ledger"  # analytics_dbt/models/ledger/: what the last complete build built
 
 
-def explain_failed_build(invocation: DbtCliInvocation) -> str | None:
-    """None when dbt wrote no run results (it stopped before any node, e.g. on unusable raw files):
-    then dagster-dbt's error, which quotes dbt's own message, is the clearest there is."""
+DBT_FRAMES = ("Encountered an error", "Compilation Error in ", "Runtime Error in ", "> in macro", "> called by")
+
+
+def explain_failed_build(invocation: DbtCliInvocation, error: Exception) -> str | None:
+    """The failure in words; None when there are none better than dagster-dbt's own."""
     try:
         results = invocation.get_artifact("run_results.json")["results"]
     except FileNotFoundError:
-        return None
+        return dbt_stopped(str(error))
+    return explain_results(invocation, results)
+
+
+def dbt_stopped(error: str) -> str | None:
+    """dbt stopped before any node (unusable raw files, say): its own message, as dagster-dbt quotes it from
+    dbt's log, without dagster-dbt's preamble (the command, the exit code) or dbt's macro call stack."""
+    _, found, quoted = error.partition("Errors parsed from dbt logs:")
+    lines = [line.strip() for line in quoted.splitlines() if line.strip() and not line.strip().startswith(DBT_FRAMES)]
+    return "\n".join(lines) if found and lines else None
+
+
+def explain_results(invocation: DbtCliInvocation, results: list[dict]) -> str | None:
     nodes = invocation.manifest["nodes"]
     problems, held_back, ledger_held = [], [], False
     for result in results:

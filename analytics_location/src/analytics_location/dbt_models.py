@@ -48,7 +48,7 @@ def analytics_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             events = events_with_table_metadata(invocation)  # ANALYTICS_DBT_METADATA: what it fetches
         yield from with_quarantine_metadata(invocation, events)
     except DagsterDbtCliRuntimeError as error:
-        explanation = explain_failed_build(invocation)
+        explanation = explain_failed_build(invocation, error)
         if explanation is None:
             raise
         raise dg.Failure(description=explanation) from error
