@@ -142,7 +142,7 @@ def test_a_malformed_line_is_quarantined_the_same_through_make_load_raw(clean_cs
     loaded = load_raw_command(clean_csv, ANALYTICS_PG_URL=analytics_pg_url)
     assert loaded.returncode == 0, loaded.stderr
     both = BothBackends(clean_csv, analytics_pg_url)
-    pg = both.dbt_postgres("build")
+    pg = both.dbt_postgres("build", *test_malformed_lines.SELECTED)
     assert pg.returncode == 0, pg.stdout[-3000:]
     columns, rows = both.postgres_rows(f"quarantine.rejected_{table} order by file_line")
     check_quarantine(
@@ -150,6 +150,3 @@ def test_a_malformed_line_is_quarantined_the_same_through_make_load_raw(clean_cs
         expected,
     )
     assert len(both.postgres_rows(f"staging.stg_{table}")[1]) == CLEAN[table] + staged_extra
-    duck = both.dbt_duckdb("build")
-    assert duck.returncode == 0, duck.stdout[-3000:]
-    assert both.differences(f"quarantine.rejected_{table}") is None
