@@ -1,6 +1,8 @@
 """Bad input, one test per class: each ends in a quarantine row with its reason (and the build goes on)
 or in one clear message naming the file (and nothing is built), and raw = staged + rejected holds."""
 
+import gzip
+
 import duckdb
 import pytest
 from marts import mart_states
@@ -188,6 +190,10 @@ FILE_CLASSES = {
     "utf16_csv": (
         lambda raw: (raw / "products.csv").write_bytes((raw / "products.csv").read_text().encode("utf-16")),
         "products.csv is UTF-16 text (it starts with a UTF-16 byte-order mark): the contract is UTF-8 CSV",
+    ),
+    "gzip_named_csv": (
+        lambda raw: (raw / "orders.csv").write_bytes(gzip.compress((raw / "orders.csv").read_bytes())),
+        "orders.csv is gzip-compressed, not CSV text: export the table itself as a UTF-8 CSV (or Parquet) file",
     ),
     "latin1_file": (latin1_file, "customers.csv is not UTF-8: 3 of its lines hold bytes that are not UTF-8"),
     "carriage_return_line_ends": (

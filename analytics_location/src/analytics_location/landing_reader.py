@@ -40,6 +40,13 @@ BATCH_ROWS = 200_000
 PARQUET_MAGIC = b"PAR1"
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # the UTF-32 marks start with these too
 SNIFF_BYTES = 1 << 16
+BINARY_SAMPLE = 4096  # a file's first bytes, at least this many, say whether it is text
+# Files a source system may send under a .csv name: what they are, in a user's words.
+ARCHIVES = {
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx workbook is one)",
+    b"\x1f\x8b": "gzip-compressed",
+    b"\xd0\xcf\x11\xe0": "an old Excel .xls workbook",
+}
 FACTS_KEY = "landing_facts"  # a CSV copy's Parquet metadata: the facts of the file it was read from
 
 
@@ -101,6 +108,9 @@ def parquet_file_problem(path: str, head: bytes, tail: bytes) -> str | None:
 def csv_file_problem(path: str, head: bytes) -> str | None:
     if head.startswith(PARQUET_MAGIC):
         return f"{path} is a Parquet file named .csv: rename it {Path(path).stem}.parquet"
+    for magic, what in ARCHIVES.items():
+        if head.startswith(magic):
+            return f"{path} is {what}, not CSV text: export the table itself as a UTF-8 CSV (or Parquet) file"
     # UTF-16 without a byte-order mark: a NUL beside every ASCII character. A NUL now and then is a value.
     if head.startswith(UTF16_BOMS) or head.count(b"\x00") > len(head) // 4:
         kind = (
@@ -109,6 +119,10 @@ def csv_file_problem(path: str, head: bytes) -> str | None:
             else "not text (it holds NUL bytes: UTF-16, or a binary file named .csv)"
         )
         return f"{path} is {kind}: the contract is UTF-8 CSV; export it as UTF-8"
+    # Random bytes are one eighth control bytes; text, even with control characters in a few values, far fewer.
+    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+    if len(head) >= BINARY_SAMPLE and controls > len(head) // 10:
+        return f"{path} is not text ({controls:,} control bytes in its first {len(head):,}): a binary file named .csv"
     if b"\r" in head and b"\n" not in head:
         return (
             f"{path} ends its lines with carriage returns alone (an old Mac format): save it with LF or CRLF line ends"
