@@ -81,8 +81,13 @@ def inspect(path: str) -> LandingFile:
     else:
         found.problem = parquet_file_problem(path, head, tail)
         if found.problem is None:
-            metadata = pq.read_metadata(path)
-            found.columns, found.has_rows = metadata.schema.to_arrow_schema().names, metadata.num_rows > 0
+            try:
+                metadata = pq.read_metadata(path)
+            except (OSError, pa.ArrowException) as error:
+                why = first_line(error)
+                found.problem = f"{path} is a damaged Parquet file (its footer does not read: {why}): deliver it again"
+            else:
+                found.columns, found.has_rows = metadata.schema.to_arrow_schema().names, metadata.num_rows > 0
     return found
 
 
@@ -98,10 +103,6 @@ def parquet_file_problem(path: str, head: bytes, tail: bytes) -> str | None:
             f"{path} is a truncated Parquet file (it lacks Parquet's closing PAR1 marker and footer): "
             "deliver the whole file again"
         )
-    try:
-        pq.read_metadata(path)
-    except (OSError, pa.ArrowException) as error:
-        return f"{path} is a damaged Parquet file (its footer does not read: {first_line(error)}): deliver it again"
     return None
 
 
@@ -153,14 +154,10 @@ def whole_file_encoding_problem(path: str) -> str | None:
 
 
 def csv_header(path: str) -> tuple[list[str], bool]:
-    """The header's column names and whether any line follows it."""
-    with open(path, "rb") as handle:
-        if handle.read(len(codecs.BOM_UTF8)) != codecs.BOM_UTF8:
-            handle.seek(0)
-        lines = (decode(line)[0] for line in handle)
-        header = next(csv.reader(line for line in lines if line.strip()), [])
-        has_rows = any(line.strip() for line in lines)
-    return [name.strip() for name in header], has_rows
+    """The header's column names and whether any line follows it, as csv_records reads them."""
+    records = csv_records(path)
+    header = next(records, None)
+    return [name.strip() for name in (header[2] if header else None) or []], next(records, None) is not None
 
 
 def decode(line: bytes) -> tuple[str, bool]:
