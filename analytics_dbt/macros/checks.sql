@@ -15,7 +15,7 @@
 {% macro cast_checks(table_name) -%}
     {#- The checks every value of a contract column gets, whatever its table: (condition, message) pairs
         for problems(). DuckDB's try_cast is lenient; what it accepts and what these checks reject is
-        the raw contract in README.md ("How raw values are read"). -#}
+        the raw contract in docs/raw-contract.md. -#}
     {%- set checks = [] -%}
     {%- set dates = contract_date_range() -%}
     {%- set limits = contract_limits() -%}

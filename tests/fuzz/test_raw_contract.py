@@ -247,7 +247,7 @@ def matches(staged: dict, raw_row: dict, raw_file: RawFile) -> bool:
 
 
 def same_value(staged, raw, column: str, data_type: str, fmt: str) -> bool:
-    """Whether `staged` is `raw` read as the contract says (README, "How raw values are read"):
+    """Whether `staged` is `raw` read as the contract says (docs/raw-contract.md):
     numbers as Python reads them (surrounding blanks, exponents, `2.0` for an integer), dates as ISO
     days, text exactly as written (an empty CSV field is null)."""
     if raw is None or (fmt == "csv" and raw == ""):
