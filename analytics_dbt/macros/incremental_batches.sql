@@ -49,21 +49,31 @@
 
 
 {% macro previous_build(name, empty) -%}
+    {#- Aliased `name` either way, so that a caller qualifies every column it reads (`name.column`): the
+        table is no ref, so dagster-dbt's column lineage (sqlglot) does not know its columns and cannot
+        resolve a bare one. -#}
     {%- set relation = existing_relation(name) -%}
-    {{- return(relation if relation is not none else '(' ~ empty ~ ' limit 0) as never_built') -}}
+    {{- return((relation ~ ' as ' ~ name) if relation is not none else ('(' ~ empty ~ ' limit 0) as ' ~ name)) -}}
 {%- endmacro %}
 
-{% macro since_last_complete_build(name, empty) -%}
-    {#- The rows model `name` held that a build after the last complete one computed (computed_at later than
-        every ledger's built_at): changes an unfinished build had begun to apply, which this build finishes
-        too. None once a build completed. -#}
+{% macro since_last_complete_build(name, columns, empty) -%}
+    {#- The `columns` of the rows model `name` held that a build after the last complete one computed
+        (computed_at later than every ledger's built_at): changes an unfinished build had begun to apply, which
+        this build finishes too. None once a build completed. Aliased `pending`. -#}
     {%- set ledgers = [] -%}
     {%- for node in (graph.nodes.values() if execute else []) if node.resource_type == 'model' and node.fqn[1] == 'ledger' -%}
-        {%- do ledgers.append('select max(built_at) as built_at from '
+        {%- do ledgers.append('select max(' ~ node.name ~ '.built_at) as built_at from '
             ~ previous_build(node.name, 'select current_timestamp as built_at')) -%}
     {%- endfor -%}
-    {{- return('(select * from ' ~ previous_build(name, empty) ~ ' where computed_at > (select min(built_at) from ('
+    {{- return('(select ' ~ qualified(name, columns) ~ ' from ' ~ previous_build(name, empty)
+        ~ ' where ' ~ name ~ '.computed_at > (select min(ledgers.built_at) from ('
         ~ (ledgers | join(' union all ') or 'select null as built_at') ~ ') as ledgers)) as pending') -}}
+{%- endmacro %}
+
+{% macro qualified(alias, columns) -%}
+    {%- set names = [] -%}
+    {%- for column in columns -%}{%- do names.append(alias ~ '.' ~ column) -%}{%- endfor -%}
+    {{- return(names | join(', ')) -}}
 {%- endmacro %}
 
 {% macro replaces_incrementally() -%}

@@ -82,6 +82,12 @@ def test_a_new_batch_builds_the_marts_incrementally_then_the_ml_features(warehou
     built, cursor = tick(instance, cursor)
     assert dg.AssetKey("customer_order_summary") in built and dg.AssetKey("checked_orders") in built
     assert summary_orders(warehouse, customer_id=1) == before + 2
+    # Column lineage on every model of the incremental build, the helpers reading the last build's tables too.
+    events = [instance.get_latest_materialization_event(key).asset_materialization for key in built]
+    dbt_models = [event for event in events if "unique_id" in event.metadata]
+    without_lineage = [e.asset_key.to_user_string() for e in dbt_models if "dagster/column_lineage" not in e.metadata]
+    assert len(dbt_models) > 10
+    assert without_lineage == []
     with duckdb.connect(str(warehouse.analytics_db), read_only=True) as con:
         # The run completed the build: the ledger the next one compares with holds the batches landed now.
         ledger = con.execute("select batch, fingerprint from ledger.built_order_batches order by 1").fetchall()

@@ -36,9 +36,9 @@ customers as (
 
 built_customers as (
     select
-        customer_id,
-        name,
-        tier
+        built_customers.customer_id,
+        built_customers.name,
+        built_customers.tier
     from {{ previous_build('built_customers', 'select customer_id, name, tier from ' ~ ref('stg_customers')) }}
 ),
 
@@ -55,12 +55,12 @@ products as (
 
 built_products as (
     select
-        product_id,
-        product,
-        category,
-        supplier,
-        cost,
-        retail_price
+        built_products.product_id,
+        built_products.product,
+        built_products.category,
+        built_products.supplier,
+        built_products.cost,
+        built_products.retail_price
     from {{ previous_build('built_products', 'select * from ' ~ ref('stg_products')) }}
 ),
 
@@ -98,11 +98,14 @@ products_changed as (
 
 pending as (
     select
-        customer_id,
-        product_id,
-        month
-    from {{ since_last_complete_build('affected_keys', 'select customer_id, product_id, order_date as month, '
-        ~ 'current_timestamp as computed_at from ' ~ ref('replaced_order_lines')) }}
+        pending.customer_id,
+        pending.product_id,
+        pending.month
+    from {{ since_last_complete_build(
+        'affected_keys', ['customer_id', 'product_id', 'month'],
+        'select customer_id, product_id, order_date as month, current_timestamp as computed_at from '
+        ~ ref('replaced_order_lines')
+    ) }}
 ),
 
 line_keys as (

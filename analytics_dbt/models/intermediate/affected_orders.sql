@@ -29,7 +29,8 @@ staged_customers as (
 ),
 
 built_customers as (
-    select customer_id from {{ previous_build('built_customers', 'select customer_id from ' ~ ref('stg_customers')) }}
+    select built_customers.customer_id
+    from {{ previous_build('built_customers', 'select customer_id from ' ~ ref('stg_customers')) }}
 ),
 
 staged_products as (
@@ -37,7 +38,8 @@ staged_products as (
 ),
 
 built_products as (
-    select product_id from {{ previous_build('built_products', 'select product_id from ' ~ ref('stg_products')) }}
+    select built_products.product_id
+    from {{ previous_build('built_products', 'select product_id from ' ~ ref('stg_products')) }}
 ),
 
 customers_changed as (
@@ -69,9 +71,10 @@ products_changed as (
 ),
 
 pending as (
-    select order_id
+    select pending.order_id
     from {{ since_last_complete_build(
-        'affected_orders', 'select order_id, current_timestamp as computed_at from ' ~ ref('replaced_order_lines')
+        'affected_orders', ['order_id'], 'select order_id, current_timestamp as computed_at from '
+        ~ ref('replaced_order_lines')
     ) }}
 ),
 

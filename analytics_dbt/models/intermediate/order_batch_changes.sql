@@ -13,16 +13,16 @@ landed as (
 
 built as (
     select
-        batch,
-        fingerprint
+        built_order_batches.batch,
+        built_order_batches.fingerprint
     {%- set never_built = 'select batch, batch_fingerprint as fingerprint from ' ~ source('raw', 'orders') %}
     from {{ previous_build('built_order_batches', never_built) }}
 ),
 
 held as (
     select distinct
-        batch,
-        batch_fingerprint as fingerprint
+        typed_orders.batch,
+        typed_orders.batch_fingerprint as fingerprint
     from {{ previous_build('typed_orders', 'select batch, batch_fingerprint from ' ~ source('raw', 'orders')) }}
 ),
 

@@ -3,7 +3,7 @@
 -- recompute besides the lines landed now): the last complete build's version, or one an unfinished build
 -- read since. And every line this table kept from builds since the last complete one: a version such a build
 -- read may be in checked_orders or a mart still, though typed_orders has moved on.
-{% set line_columns = 'batch, batch_fingerprint, order_id, customer_id, product_id, order_date' %}
+{% set line_columns = ['batch', 'batch_fingerprint', 'order_id', 'customer_id', 'product_id', 'order_date'] %}
 {% set no_lines = 'select batch, batch_fingerprint, cast(null as bigint) as order_id, '
     ~ 'cast(null as bigint) as customer_id, '
     ~ 'cast(null as bigint) as product_id, cast(null as date) as order_date, current_timestamp as computed_at from '
@@ -15,12 +15,13 @@ changes as (
 ),
 
 held as (
-    select {{ line_columns }} from {{ previous_build('typed_orders', no_lines) }}
-    where batch in (select changes.batch from changes)
+    select {{ qualified('typed_orders', line_columns) }} from {{ previous_build('typed_orders', no_lines) }}
+    where typed_orders.batch in (select changes.batch from changes)
 ),
 
 pending as (
-    select {{ line_columns }} from {{ since_last_complete_build('replaced_order_lines', no_lines) }}
+    select {{ qualified('pending', line_columns) }}
+    from {{ since_last_complete_build('replaced_order_lines', line_columns, no_lines) }}
 ),
 
 before_image as (

@@ -12,11 +12,11 @@
 -- The last complete build's batches, updated by what this build replaced (order_batch_changes, read at its
 -- start): a batch that lands while the build runs is not one it built.
 select
-    batch,
-    fingerprint,
+    built_order_batches.batch,
+    built_order_batches.fingerprint,
     current_timestamp as built_at
 from {{ previous_build('built_order_batches', 'select batch, landed_fingerprint as fingerprint from ' ~ ref('order_batch_changes')) }}
-where batch not in (select changes.batch from {{ ref('order_batch_changes') }} as changes)
+where built_order_batches.batch not in (select changes.batch from {{ ref('order_batch_changes') }} as changes)
 union all
 select
     batch,
