@@ -11,10 +11,11 @@ from pathlib import Path
 
 from batch_landing import dbt_build, line, orders
 
-# A table of the previous build, as previous_build names it, or as it reads before it exists.
+# A table of the previous build, as previous_build names it, or as it reads before it exists; aliased by its name.
 PREVIOUS = re.compile(
-    r"\((select [^()]*(\([^()]*\)[^()]*)*) limit 0\) as never_built"
-    r'|"[^"]+"\."(ledger|intermediate)"\."(built_order_batches|built_customers|built_products|typed_orders|replaced_order_lines|affected_orders|affected_keys)"'
+    r"(?:\((?:select [^()]*(?:\([^()]*\)[^()]*)*) limit 0\)"
+    r'|"[^"]+"\."(?:ledger|intermediate)"\."(?:built_order_batches|built_customers|built_products|typed_orders'
+    r'|replaced_order_lines|affected_orders|affected_keys)") as (\w+)'
 )
 
 
@@ -48,4 +49,6 @@ def test_compiled_sql_depends_on_no_change_and_only_on_whether_a_build_came_befo
     assert set(refreshed) == set(new)
     differing = [model for model in new if new[model] != refreshed[model]]
     assert differing, "the previous build's tables should read otherwise on a new warehouse"
-    assert [m for m in differing if PREVIOUS.sub("PREVIOUS", new[m]) != PREVIOUS.sub("PREVIOUS", refreshed[m])] == []
+    assert [
+        m for m in differing if PREVIOUS.sub(r"PREVIOUS \1", new[m]) != PREVIOUS.sub(r"PREVIOUS \1", refreshed[m])
+    ] == []
