@@ -14,8 +14,8 @@ export WAREHOUSE_DIR
 export DBT_PROJECT_DIR := $(CURDIR)/analytics_dbt
 # The tooling venv's programs come first, as if it were activated.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
-# make demo and make ui share one Dagster instance (.dagster_home), so the demo's runs show in the UI.
-demo ui: export DAGSTER_HOME = $(CURDIR)/.dagster_home
+# make demo and make ui share one Dagster instance per warehouse ($DAGSTER_HOME when set, else
+# $WAREHOUSE_DIR/dagster_home: warehouse_paths.dagster_home), so the demo's runs show in the UI.
 
 .PHONY: setup data demo test lint ui serve bench reliability clean
 
@@ -107,14 +107,10 @@ lint: setup
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 ## The terminal shows the address, then warnings and errors only; everything (the daemon's ticks, each run's
-## event log) goes to UI_LOG, which is overwritten at each start. Run logs are also in the UI.
-UI_LOG ?= $(CURDIR)/.dagster_home/logs/ui.log
+## event log) goes to UI_LOG (default: logs/ui.log in the instance), rewritten at each start. Ctrl-C or SIGTERM
+## stops it all (serve/dev_ui.py).
 ui: data
-	@mkdir -p $(dir $(UI_LOG))
-	@echo "Dagster UI: http://$(UI_HOST):$(UI_PORT) (ready in about 30 s; UI_PORT=n for another port). Ctrl-C stops it."
-	@echo "This terminal shows warnings and errors; the full log is $(UI_LOG)."
-	@set -o pipefail; PYTHONUNBUFFERED=1 $(BIN)/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT) 2>&1 \
-	  | tee $(UI_LOG) | grep --line-buffered -E ' - (.\[[0-9;]*m)?(WARNING|ERROR|CRITICAL)(.\[0m)? - |Serving dagster-webserver'
+	@UI_HOST=$(UI_HOST) UI_PORT=$(UI_PORT) $(BIN)/python -m serve.dev_ui
 
 ## make serve: what a deployment runs, in the foreground (docs/deploy.md): a gRPC code server per location,
 ## each from its own environment, the webserver (UI_HOST:UI_PORT) and the daemon, with the instance on

@@ -10,7 +10,6 @@ when it was created, started and ended (seconds after the drop)."""
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +23,7 @@ import dagster as dg
 import duckdb
 
 from datagen.batches import append_batch, landed_batches
+from serve.instance import prepare
 from warehouse_paths import raw_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No orders file in {raw_dir()}: run `make demo` (or `make data`) first.", file=sys.stderr)
         return 1
     home = Path(tempfile.mkdtemp(prefix="latency-home-"))
-    shutil.copy(REPO_ROOT / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
+    prepare(home)  # the settings of make ui's instance
     os.environ["DAGSTER_HOME"] = str(home)
     # Create the instance's storage before dagster dev's processes open it all at once (on a new SQLite
     # home, concurrent first opens can race in its schema migration).

@@ -15,7 +15,8 @@ from pathlib import Path
 import yaml
 
 from demo import report, stage
-from warehouse_paths import warehouse_dir
+from serve.instance import prepare
+from warehouse_paths import dagster_home, warehouse_dir
 
 WORKSPACE = Path("workspace.yaml")  # run from the repo root, as make does
 RUNNER = Path(__file__).with_name("materialize_location.py")
@@ -42,6 +43,8 @@ def failure_message(log: Path, name: str) -> str:
 
 def main() -> int:
     logs = demo_logs()
+    # The runs go to this warehouse's Dagster instance, the one `make ui` shows.
+    os.environ["DAGSTER_HOME"] = str(prepare(dagster_home()))
     ok, _ = stage.run("data", logs / "data.log", [sys.executable, "-m", "datagen", "--if-empty"])
     if not ok:
         return 1

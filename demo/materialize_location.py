@@ -37,7 +37,7 @@ def report_progress(instance: dg.DagsterInstance, run_id: str, total: int, done:
 def main(module_name: str, name: str) -> int:
     started = time.perf_counter()
     defs = importlib.import_module(module_name).defs
-    # With DAGSTER_HOME (make demo sets it), the runs land in the instance `make ui` shows.
+    # With DAGSTER_HOME (make demo sets it: the warehouse's instance), the runs land in the one `make ui` shows.
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     job = defs.resolve_implicit_global_asset_job_def()
     total = len(defs.resolve_asset_graph().materializable_asset_keys)  # raw files are observed, not built

@@ -4,14 +4,13 @@
   interpreter (its `executable_path`), on the port serve/workspace.yaml names;
 - `dagster-webserver` (on UI_HOST:UI_PORT) and `dagster-daemon` (schedules, sensors, automation, the run
   queue), from this tooling environment, on serve/workspace.yaml (gRPC entries only);
-- one Dagster instance for all of them: .dagster_home/dagster.yaml (run queue, pools) plus run, event-log
+- one Dagster instance for all of them: serve/dagster.yaml (run queue, pools) plus run, event-log
   and schedule storage on the PostgreSQL database of DAGSTER_PG_URL.
 
 Each process runs in its own process group; Ctrl-C or SIGTERM stops every group (and the runs their code
 servers started), and so does any of them exiting. Without a usable DAGSTER_PG_URL nothing starts.
 """
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -23,7 +22,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from serve.instance import SETTINGS
 from serve.ports import port_holder, port_in_use
+from serve.processes import Processes, Stop, on_signal
 from serve.readiness import code_server_serving, loaded_locations
 
 PG_URL_ENV = "DAGSTER_PG_URL"
@@ -34,12 +35,10 @@ HOME_ENV = "DAGSTER_SERVE_HOME"
 
 # Read from the directory serve runs in (the repo root; make runs it there).
 LOCATIONS_WORKSPACE = Path("workspace.yaml")
-DEV_INSTANCE = Path(".dagster_home") / "dagster.yaml"
 GRPC_WORKSPACE = Path(__file__).with_name("workspace.yaml")
 TOOLS = Path(sys.executable).parent
 FIRST_GRPC_PORT = 4000
 STARTUP_TIMEOUT_SECONDS = 300
-STOP_TIMEOUT_SECONDS = 30
 
 
 class ServeError(Exception):
@@ -111,11 +110,11 @@ def sqlalchemy_url(env: dict[str, str]) -> str:
 
 def write_instance(home: Path) -> None:
     """The dev instance's settings (run queue, pools, telemetry), with storage on PostgreSQL."""
-    config = yaml.safe_load(DEV_INSTANCE.read_text())
+    config = yaml.safe_load(SETTINGS.read_text())
     config["storage"] = {"postgres": {"postgres_url": {"env": SQLALCHEMY_URL_ENV}}}
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(
-        "# Written by `make serve` (serve/__main__.py) from .dagster_home/dagster.yaml; edit that file.\n"
+        "# Written by `make serve` (serve/__main__.py) from serve/dagster.yaml; edit that file.\n"
         + yaml.safe_dump(config, sort_keys=False)
     )
 
@@ -133,49 +132,6 @@ def create_storage(env: dict[str, str]) -> None:
             f"Could not create Dagster's tables in {redacted(env[PG_URL_ENV])}: {lines[-1] if lines else 'no output'}. "
             f"Check that the login of {PG_URL_ENV} may create tables in that database (docs/deploy.md)."
         )
-
-
-class Processes:
-    """Child processes, each in its own process group, stopped together."""
-
-    def __init__(self, env: dict[str, str]):
-        self.env = env
-        self.running: dict[str, subprocess.Popen] = {}
-
-    def start(self, name: str, argv: list[str]) -> None:
-        print(f"serve: starting {name}: {' '.join(argv)}", flush=True)
-        self.running[name] = subprocess.Popen(argv, env=self.env, start_new_session=True)
-
-    def exited(self) -> str | None:
-        for name, process in self.running.items():
-            if process.poll() is not None:
-                return f"{name} exited with code {process.returncode}"
-        return None
-
-    def stop(self) -> None:
-        for process in self.running.values():
-            signal_group(process, signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for process in self.running.values():
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        # A group outlives its leader when the leader exits first (a run a code server started, say).
-        for process in self.running.values():
-            signal_group(process, signal.SIGKILL)
-            process.wait()
-
-
-def signal_group(process: subprocess.Popen, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signum)
-
-
-class Stop(Exception):
-    pass
-
-
-def on_signal(signum, _frame) -> None:
-    raise Stop(signal.Signals(signum).name)
 
 
 def serve(env: dict[str, str]) -> int:

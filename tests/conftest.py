@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(autouse=True)
 def no_developer_instance(monkeypatch):
-    """Tests use throwaway Dagster instances, never the developer's .dagster_home."""
+    """Tests use throwaway Dagster instances, never the developer's own."""
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
 
 

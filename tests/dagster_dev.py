@@ -2,7 +2,6 @@
 stopped by process group when the test is done, whatever happened."""
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from support import BIN, REPO_ROOT
 
+from serve.instance import prepare
 from serve.readiness import graphql
 
 # Launches a run through the GraphQL API; each error kind comes back with its message.
@@ -35,7 +35,7 @@ def free_port() -> int:
 class DagsterDev:
     def __init__(self, home: Path, warehouse: Path, log: Path):
         home.mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO_ROOT / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
+        prepare(home)  # the settings of make ui's instance
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log

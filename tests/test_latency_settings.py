@@ -27,6 +27,6 @@ def test_the_raw_files_are_looked_at_every_10_s():
 
 
 def test_the_instance_reads_its_queue_every_second_and_runs_sensors_in_threads():
-    config = yaml.safe_load((REPO_ROOT / ".dagster_home" / "dagster.yaml").read_text())
+    config = yaml.safe_load((REPO_ROOT / "serve" / "dagster.yaml").read_text())
     assert config["run_coordinator"]["config"]["dequeue_interval_seconds"] == 1
     assert config["sensors"]["use_threads"] and config["auto_materialize"]["use_threads"]

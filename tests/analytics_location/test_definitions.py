@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from support import REPO_ROOT
 
 from analytics_location.definitions import defs
 from analytics_location.project import analytics_dbt_project
@@ -42,6 +43,7 @@ def test_dagster_cli_validates_the_location():
             "-m",
             "analytics_location.definitions",
         ],
+        cwd=REPO_ROOT,  # an earlier test in this process may have left the working directory elsewhere
         capture_output=True,
         text=True,
         check=False,

@@ -134,7 +134,7 @@ def test_on_a_new_warehouse_the_models_wait_for_every_raw_table_then_build_every
 
 
 def test_files_observed_before_automation_first_looks_are_still_built(warehouse):
-    """A new Dagster instance (`make ui` on a new .dagster_home) whose raw-files sensor records its first
+    """A new Dagster instance (`make ui` on a new warehouse) whose raw-files sensor records its first
     observations before the automation's first evaluation: that evaluation starts the cursor and handles
     the updates it sees, so eager() alone never built the models whose files it saw first (only the ones
     observed a moment later were; nothing after them ran). Models never built are built once every raw

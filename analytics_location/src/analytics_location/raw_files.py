@@ -33,6 +33,9 @@ OBSERVE_EVERY_SECONDS = 10  # a stat of each landing file; the first step of the
 MAX_BATCH_OBSERVATIONS = 50
 # An AssetObservation takes its data version as this tag (what ObserveResult's data_version becomes).
 DATA_VERSION_TAG = "dagster/data_version"
+# Every observation's metadata: the whole delivery it leaves (fingerprint()), so that a sensor with no cursor
+# yet (a new `make ui` on a warehouse `make demo` built) can tell what the instance already saw.
+DELIVERY = "delivery_fingerprint"
 
 
 def raw_tables() -> dict[dg.AssetKey, str]:
@@ -69,12 +72,14 @@ def batch_fingerprints(table: str) -> dict[str, str]:
     return fingerprints
 
 
-def fingerprint(table: str) -> str:
-    """The whole delivery's: changes whenever a batch is added, replaced or removed; cheap (one stat each)."""
-    batches = batch_fingerprints(table)
+def fingerprint(table: str, batches: dict[str, str] | None = None) -> str:
+    """The whole delivery's, in this warehouse: changes whenever a batch is added, replaced or removed, and
+    differs between two warehouses' folders holding the same files; cheap (one stat each)."""
+    batches = batch_fingerprints(table) if batches is None else batches
     if not batches:
         return "missing"
-    return hashlib.sha256(json.dumps(batches, sort_keys=True).encode()).hexdigest()[:16]
+    delivery = {"folder": str(raw_dir().absolute()), "batches": batches}
+    return hashlib.sha256(json.dumps(delivery, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def observe(key: dg.AssetKey, table: str) -> dg.ObserveResult:
@@ -84,7 +89,8 @@ def observe(key: dg.AssetKey, table: str) -> dg.ObserveResult:
             asset_key=key,
             data_version=dg.DataVersion(fingerprint(table)),
             metadata={
-                "problem": f"no single {table}.parquet or {table}.csv (or folder {table}/ of batches) in {raw_dir()}"
+                "problem": f"no single {table}.parquet or {table}.csv (or folder {table}/ of batches) in {raw_dir()}",
+                DELIVERY: fingerprint(table),
             },
         )
     return dg.ObserveResult(
@@ -97,6 +103,7 @@ def observe(key: dg.AssetKey, table: str) -> dg.ObserveResult:
             "latest_batch": paths[-1].name,
             "size_bytes": sum(p.stat().st_size for p in paths),
             "modified_at": dg.MetadataValue.timestamp(max(p.stat().st_mtime for p in paths)),
+            DELIVERY: fingerprint(table),
         },
     )
 
@@ -107,10 +114,12 @@ def batch_version(batch: str, fingerprint: str) -> str:
     return f"{batch}@{fingerprint}"
 
 
-def batch_observation(key: dg.AssetKey, table: str, batch: str, fingerprint: str, change: str) -> dg.AssetObservation:
+def batch_observation(
+    key: dg.AssetKey, table: str, batch: str, fingerprint: str, change: str, delivery: str
+) -> dg.AssetObservation:
     """One batch (or snapshot file) new, re-delivered or removed, with its name and fingerprint as data version."""
     path = next((p for p in landing_files(table) if p.name == batch), None)
-    metadata = {"batch": batch, "change": change, "fingerprint": fingerprint}
+    metadata = {"batch": batch, "change": change, "fingerprint": fingerprint, DELIVERY: delivery}
     version = batch_version(batch, fingerprint if change != "removed" else f"removed-{fingerprint}")
     if path is not None and path.exists():
         stat = path.stat()
@@ -138,7 +147,8 @@ def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str
                 tags={DATA_VERSION_TAG: summary.data_version.value},
             )
         ]
-    return [batch_observation(key, table, batch, version, change) for batch, version, change in changes]
+    delivery = fingerprint(table, now)
+    return [batch_observation(key, table, batch, version, change, delivery) for batch, version, change in changes]
 
 
 def raw_contracts() -> dict[str, list[str]]:
@@ -175,6 +185,20 @@ def raw_files(context: dg.AssetExecutionContext):
         yield observe(key, RAW_TABLES[key])
 
 
+def already_observed(instance: dg.DagsterInstance, now: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """At the sensor's first tick: the tables whose latest observation in this instance (by a run, as `make
+    demo`'s, or an earlier sensor) was of the delivery landed now, in this warehouse's folder, count as seen:
+    nothing new is observed, so the models are not rebuilt. Every other table's batches are all new."""
+    seen = {}
+    for key, table in RAW_TABLES.items():
+        [latest] = instance.fetch_observations(key, limit=1).records or [None]
+        observation = latest and latest.event_log_entry.asset_observation
+        recorded = observation and observation.metadata.get(DELIVERY)
+        if recorded is not None and recorded.value == fingerprint(table, now[key.to_user_string()]):
+            seen[key.to_user_string()] = now[key.to_user_string()]
+    return seen
+
+
 @dg.sensor(
     target=dg.AssetSelection.assets(*RAW_TABLES),
     minimum_interval_seconds=OBSERVE_EVERY_SECONDS,
@@ -182,11 +206,11 @@ def raw_files(context: dg.AssetExecutionContext):
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
     """On DuckDB, records an observation of every landing file (order batch, or snapshot) that is new,
-    re-delivered or removed since the last tick (all of them at first), without launching a run. On
-    PostgreSQL the raw_* assets are tables the raw loader makes (raw_tables.py): it requests a run that
-    loads the tables whose files changed."""
-    seen = json.loads(context.cursor) if context.cursor else {}
+    re-delivered or removed since the last tick (at first, all that this instance has not seen:
+    already_observed), without launching a run. On PostgreSQL the raw_* assets are tables the raw loader makes
+    (raw_tables.py): it requests a run that loads the tables whose files changed."""
     now = {key.to_user_string(): batch_fingerprints(table) for key, table in RAW_TABLES.items()}
+    seen = json.loads(context.cursor) if context.cursor else already_observed(context.instance, now)
     events = []
     for key, table in RAW_TABLES.items():
         name = key.to_user_string()

@@ -30,6 +30,17 @@ def raw_dir(root: Path | str | None = None) -> Path:
     return Path(root or warehouse_dir()) / "raw"
 
 
+DAGSTER_HOME_ENV = "DAGSTER_HOME"
+
+
+def dagster_home(root: Path | str | None = None) -> Path:
+    """The Dagster instance of `make demo` and `make ui`: $DAGSTER_HOME when set, else one per warehouse, in
+    `root` (default: $WAREHOUSE_DIR), so that two warehouses never share runs or observations."""
+    if root is None and os.environ.get(DAGSTER_HOME_ENV):
+        return Path(os.environ[DAGSTER_HOME_ENV]).absolute()
+    return Path(root or warehouse_dir()) / "dagster_home"
+
+
 def alerts_file(root: Path | str | None = None) -> Path:
     """Where failure alerts go when no Slack token is configured: one JSON object per line."""
     return Path(root or warehouse_dir()) / "alerts.jsonl"
