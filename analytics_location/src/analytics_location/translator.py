@@ -19,6 +19,8 @@ PUBLIC_MODEL_FRESHNESS = dg.FreshnessPolicy.time_window(
 
 
 DBT_PROJECT_METADATA = "dagster_dbt/project"
+ANALYTICS_GROUP = "analytics"  # the dbt group (models/_groups.yml): the team, its owner
+ACCESS_TAG = "dbt_access"  # public (the marts other teams may depend on), protected or private
 RAW_SOURCE = "raw"  # the dbt source (models/staging/_raw__sources.yml) whose tables are the landing files
 
 
@@ -46,6 +48,25 @@ def model_automation(raw_keys: Iterable[dg.AssetKey]) -> dg.AutomationCondition:
     return (dg.AutomationCondition.eager() | never_built) & every_raw_table
 
 
+# What dbt's built-in generic tests assert, for those written without a description of their own.
+GENERIC_TESTS = {
+    "not_null": "{column} is never null.",
+    "unique": "No two rows share a {column}.",
+    "accepted_values": "{column} is one of the accepted values.",
+    "relationships": "Every {column} is found in the table it refers to.",
+}
+
+
+def test_description(test: Mapping[str, Any]) -> str:
+    """A dbt test's own description, else what its generic test asserts of its column ('' if neither)."""
+    if (test.get("description") or "").strip():
+        return test["description"].strip()
+    generic = test.get("test_metadata") or {}
+    column = (generic.get("kwargs") or {}).get("column_name")
+    template = GENERIC_TESTS.get(generic.get("name"))
+    return template.format(column=column) if template and column else ""
+
+
 class AnalyticsTranslator(DagsterDbtTranslator):
     """Everything about an asset is set in get_asset_spec, except its key: dagster-dbt itself calls
     get_asset_key directly (to map dbt test results and column lineage back to assets), so a key set
@@ -65,12 +86,17 @@ class AnalyticsTranslator(DagsterDbtTranslator):
                 if source["source_name"] == RAW_SOURCE
             }
         )
-        public = self.get_resource_props(manifest, unique_id).get("access") == "public"
+        props = self.get_resource_props(manifest, unique_id)
+        public = props.get("access") == "public"
         # dagster-dbt also stores the DbtProject object in every asset's metadata, where the UI can only print
         # "dagster_dbt/project [DbtProject] (unserializable)"; nothing this location uses reads it back.
         metadata = {key: value for key, value in spec.metadata.items() if key != DBT_PROJECT_METADATA}
         return spec.replace_attributes(
             metadata=metadata,
+            # Grouped by the project's layer (its folder: staging, intermediate, quarantine, marts, ledger) and
+            # tagged with dbt's access, so the lineage view shows the public marts apart from the internal models.
+            group_name=f"{ANALYTICS_GROUP}_{props['fqn'][1]}",
+            tags={**spec.tags, ACCESS_TAG: props.get("access") or "protected"},
             automation_condition=model_automation(raw_keys),
             **({"freshness_policy": PUBLIC_MODEL_FRESHNESS} if public else {}),
         )
@@ -79,15 +105,16 @@ class AnalyticsTranslator(DagsterDbtTranslator):
         self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
     ) -> dg.AssetCheckSpec | None:
         """dagster-dbt's check, described by the test's own `description:` (dagster-dbt reads only
-        `meta.description`), so the UI shows what the test checks."""
+        `meta.description`), or for dbt's built-in generic tests written bare (`data_tests: [not_null]`) by what
+        they assert, so the UI shows what every check checks."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        description = (manifest["nodes"].get(unique_id) or {}).get("description")
+        description = test_description(manifest["nodes"].get(unique_id) or {})
         if spec is None or spec.description or not description:
             return spec
         return dg.AssetCheckSpec(
             spec.name,
             asset=spec.asset_key,
-            description=description.strip(),
+            description=description,
             additional_deps=spec.additional_deps,
             blocking=spec.blocking,
             metadata=spec.metadata,
