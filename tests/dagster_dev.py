@@ -26,6 +26,42 @@ mutation ($params: ExecutionParams!) {
 }"""
 
 
+RUNS = "{ runsOrError { ... on Runs { results { runId jobName status startTime endTime tags { key value } } } } }"
+TICKS = """
+query ($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { ticks(limit: 20) { status timestamp runIds skipReason error { message } } } }
+  }
+}"""
+IN_PROGRESS = ("QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING")
+
+
+def runs(url: str) -> list[dict]:
+    """Every run of the instance, newest first, with its tags as a dict."""
+    found = graphql(url, RUNS)["runsOrError"]["results"]
+    return [{**run, "tags": {t["key"]: t["value"] for t in run["tags"]}} for run in found]
+
+
+def ticks(url: str, location: str, sensor: str) -> list[dict]:
+    """A sensor's (or automation sensor's) latest ticks, newest first."""
+    selector = {"repositoryLocationName": location, "repositoryName": "__repository__", "sensorName": sensor}
+    return graphql(url, TICKS, selector=selector)["sensorOrError"]["sensorState"]["ticks"]
+
+
+def activity(url: str, sensors: dict[str, str]) -> str:
+    """What the instance did, for a failure message: each run (job, status, who launched it) and each named
+    sensor's latest ticks (status, runs, why skipped or failed)."""
+    lines = [
+        f"run {r['runId'][:8]} {r['jobName']} {r['status']} by {r['tags'].get('dagster/sensor_name', 'hand')}"
+        for r in runs(url)
+    ]
+    for sensor, location in sensors.items():
+        for tick in ticks(url, location, sensor)[:5]:
+            why = tick["skipReason"] or (tick["error"] or {}).get("message", "")
+            lines.append(f"{sensor} tick {tick['status']} runs={len(tick['runIds'])} {why}".rstrip())
+    return "\n".join(lines)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -222,11 +222,15 @@ class Pair:
     def differences(self) -> dict[str, tuple[int, int]]:
         return differences(self.inc, self.full)
 
+    def build_and_reference(self) -> tuple[Built, Built]:
+        """The incremental build of `inc` and the full refresh of `full`. The reference needs the tables only:
+        `dbt run` writes the same ones as `dbt build`, without the tests. One after the other here: dbtRunner
+        runs in this process, whose environment names the warehouse."""
+        return self.build(), self.build("--full-refresh", command="run", full=True)
+
     def check(self, expect_mode: str = "incremental") -> None:
-        built = self.build()
+        built, reference = self.build_and_reference()
         assert built.success, built.message
         assert self.state() == (expect_mode, True)
-        # The reference needs the tables only: `dbt run` writes the same ones as `dbt build`, without the tests.
-        reference = self.build("--full-refresh", command="run", full=True)
         assert reference.success, reference.message
         assert self.differences() == {}

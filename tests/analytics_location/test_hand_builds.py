@@ -3,16 +3,24 @@ the build's run_results.json and reports what it built and tested, once, and nev
 what Dagster already has."""
 
 import json
+import subprocess
+import sys
 import time
 
 import dagster as dg
+import duckdb
 import pytest
 
+from analytics_location.built_tables import DuckDBTables
 from analytics_location.hand_builds import HAND_BUILD_TARGET, build_hand_builds_sensor, hand_build_events
 from analytics_location.project import analytics_dbt_project
 
 SUMMARY = dg.AssetKey("customer_order_summary")
 FIRST_BEFORE_LAST = "customer_order_summary_first_order_not_after_last"
+# The contract's types (models/marts/*.yml, portable spellings) as DuckDB names them, which is what a Dagster
+# build's materialization shows (dagster-dbt reads them through the adapter).
+HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(120)"
+DUCKDB_NAMES = {"bigint": "BIGINT", "varchar": "VARCHAR", "float8": "DOUBLE", "date": "DATE"}
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +30,12 @@ def hand_build(new_warehouse):
     warehouse.generate(orders=2_000)
     result = warehouse.dbt("build")
     assert result.returncode == 0, result.stdout[-3000:]
-    return warehouse.root / "target"
+    return warehouse
+
+
+def sensor_on(warehouse, analytics_db=None) -> dg.SensorDefinition:
+    tables = DuckDBTables(analytics_db or warehouse.analytics_db)
+    return build_hand_builds_sensor(warehouse.root / "target", name="hand_builds_under_test", tables=lambda: tables)
 
 
 def run_sensor(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None = None):
@@ -34,9 +47,9 @@ def run_sensor(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor
 
 
 def test_a_hand_build_is_reported_as_materializations_and_check_evaluations(hand_build):
-    run_results = json.loads((hand_build / "run_results.json").read_text())
+    run_results = json.loads((hand_build.root / "target" / "run_results.json").read_text())
     built = {r["unique_id"].split(".")[-1] for r in run_results["results"] if r["unique_id"].startswith("model.")}
-    sensor = build_hand_builds_sensor(hand_build, name="hand_builds_under_test")
+    sensor = sensor_on(hand_build)
     with dg.DagsterInstance.ephemeral() as instance:
         result = run_sensor(sensor, instance)
 
@@ -60,8 +73,53 @@ def test_a_hand_build_is_reported_as_materializations_and_check_evaluations(hand
         assert again.asset_events == [] and again.skip_message
 
 
+def test_a_hand_build_carries_the_row_count_and_the_contract_s_column_types(hand_build):
+    """What the mart's page shows after a Dagster build, it shows after a hand build too."""
+    with dg.DagsterInstance.ephemeral() as instance:
+        run_sensor(sensor_on(hand_build), instance)
+        metadata = instance.get_latest_materialization_event(SUMMARY).asset_materialization.metadata
+    with duckdb.connect(str(hand_build.analytics_db), read_only=True) as con:
+        [(rows,)] = con.execute("select count(*) from marts.customer_order_summary").fetchall()
+    assert rows > 0 and metadata["dagster/row_count"].value == rows
+    manifest = json.loads((hand_build.root / "target" / "manifest.json").read_text())
+    contract = manifest["nodes"]["model.analytics.customer_order_summary"]["columns"]
+    columns = metadata["dagster/column_schema"].value.columns
+    assert [(c.name, c.type) for c in columns] == [
+        (name, DUCKDB_NAMES[column["data_type"]]) for name, column in contract.items()
+    ]
+
+
+def test_while_the_warehouse_is_written_the_hand_build_waits_for_the_next_tick(hand_build):
+    sensor = sensor_on(hand_build)
+    with dg.DagsterInstance.ephemeral() as instance:
+        # A writer in another process (an analyst's next build): DuckDB lets no reader in beside it.
+        writer = subprocess.Popen([sys.executable, "-c", HOLD, str(hand_build.analytics_db)], stdout=subprocess.PIPE)
+        try:
+            assert writer.stdout.readline() == b"open\n"
+            busy = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        finally:
+            writer.kill()
+            writer.wait()
+        assert busy.asset_events == [] and busy.cursor is None
+        assert "is reported once the warehouse is free" in busy.skip_message
+        assert str(hand_build.analytics_db) in busy.skip_message
+        assert run_sensor(sensor, instance).asset_events  # free again: reported
+
+
+def test_tables_not_in_the_warehouse_are_reported_without_their_figures(hand_build, tmp_path):
+    """A code location whose WAREHOUSE_DIR is another warehouse still reports the build, and says why it has
+    no row counts."""
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_sensor(sensor_on(hand_build, analytics_db=other), instance)
+        metadata = instance.get_latest_materialization_event(SUMMARY).asset_materialization.metadata
+    assert result.asset_events and "dagster/row_count" not in metadata
+    assert metadata["dbt_command"].value == "dbt build (by hand)"
+
+
 def test_a_build_older_than_dagster_s_latest_materialization_is_not_reported(hand_build):
-    sensor = build_hand_builds_sensor(hand_build, name="hand_builds_under_test")
+    sensor = sensor_on(hand_build)
     with dg.DagsterInstance.ephemeral() as instance:
         instance.report_runless_asset_event(dg.AssetMaterialization(SUMMARY))  # Dagster built it after
         result = run_sensor(sensor, instance)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg2
@@ -58,6 +59,12 @@ class PgPair(Pair):
                 if result["status"] == "fail" and node.get("test_metadata"):
                     failed.append(node["test_metadata"]["name"])
         return Built(done.returncode == 0, done.stdout + done.stderr, statuses, failed)
+
+    def build_and_reference(self) -> tuple[Built, Built]:
+        """Both at once: two dbt processes on two databases, which share nothing but the landing folder."""
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            reference = pool.submit(self.build, "--full-refresh", command="run", full=True)
+            return self.build(), reference.result()
 
     def rows(self, sql: str, warehouse: Path | None = None) -> list[tuple]:
         with psycopg2.connect(self.urls[warehouse or self.inc]) as connection, connection.cursor() as cursor:

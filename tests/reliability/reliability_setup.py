@@ -13,7 +13,7 @@ from marts import mart_states
 from datagen.generate import Sizes, generate
 
 CYCLES = int(os.environ.get("RELIABILITY_CYCLES", "4"))  # dbt builds raced by a reader
-KILLS = int(os.environ.get("RELIABILITY_KILLS", "20"))  # dbt builds killed with SIGKILL
+KILLS = int(os.environ.get("RELIABILITY_KILLS", "12"))  # dbt builds killed with SIGKILL
 SEED = int(os.environ.get("RELIABILITY_SEED", "7"))
 
 FIGURES: dict = {"configuration": {"cycles": CYCLES, "kills": KILLS, "seed": SEED}}

@@ -10,17 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-from dagster_dev import free_port
+from dagster_dev import free_port, runs, ticks
 from shop_histories import write_shop
 from support import REPO_ROOT
 
-from serve.readiness import graphql, loaded_locations
+from serve.readiness import loaded_locations
 
-RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
-TICKS = """
-query ($selector: SensorSelector!) {
-  sensorOrError(sensorSelector: $selector) { ... on Sensor { sensorState { ticks(limit: 20) { status } } } }
-}"""
 # Another warehouse's run, recorded the way make demo records one: in the instance warehouse_paths names.
 OTHER_RUN = """
 import dagster as dg
@@ -51,13 +46,11 @@ def processes_of(warehouse: Path) -> list[int]:
 
 
 def run_ids(url: str) -> set[str]:
-    return {run["runId"] for run in graphql(url, RUNS)["runsOrError"]["results"]}
+    return {run["runId"] for run in runs(url)}
 
 
 def sensor_ticks(url: str, location: str, sensor: str) -> int:
-    selector = {"repositoryLocationName": location, "repositoryName": "__repository__", "sensorName": sensor}
-    ticks = graphql(url, TICKS, selector=selector)["sensorOrError"]["sensorState"]["ticks"]
-    return len([tick for tick in ticks if tick["status"] in ("SUCCESS", "SKIPPED")])
+    return len([tick for tick in ticks(url, location, sensor) if tick["status"] in ("SUCCESS", "SKIPPED")])
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,9 @@ command. Dagster's own dbt runs never write there (dagster-dbt gives each run it
 target/), so every results file found there is a build Dagster did not run. The sensor reads it and
 reports, as runless asset events: a materialization of each model dbt built, then an evaluation of each
 asset check for each dbt test that ran (in that order, so that the evaluations count for the new
-materializations). The ML assets downstream then follow by automation, as after a Dagster build.
+materializations). The ML assets downstream then follow by automation, as after a Dagster build. Each
+materialization carries what a Dagster build's does: dbt's timing, and the table's row count and column
+types read from the warehouse (built_tables.py).
 
 A model is reported only if dbt finished it after the latest materialization Dagster knows of, so a
 results file older than the last Dagster run (or one already reported) is never reported again."""
@@ -18,6 +20,7 @@ from typing import Any
 
 import dagster as dg
 
+from analytics_location.built_tables import BuiltTables, TablesUnreadable, WarehouseBusy, warehouse_tables
 from analytics_location.project import analytics_dbt_project
 from analytics_location.translator import AnalyticsTranslator
 
@@ -41,10 +44,12 @@ def hand_build_events(
     manifest: Mapping[str, Any],
     latest_materialization: Callable[[dg.AssetKey], float | None],
     translator: AnalyticsTranslator | None = None,
+    tables: BuiltTables | None = None,
 ) -> list[dg.AssetMaterialization | dg.AssetCheckEvaluation]:
     """The events that report one hand build: materializations first, then check evaluations. Models
     finished before `latest_materialization(key)` (a timestamp, or None if never) are left out, and so
-    are the tests on them."""
+    are the tests on them. With `tables`, each materialization carries its table's row count and column
+    types (WarehouseBusy if the warehouse cannot be read now)."""
     translator = translator or AnalyticsTranslator()
     metadata = run_results["metadata"]
     command = run_results.get("args", {}).get("which")
@@ -76,6 +81,11 @@ def hand_build_events(
                 },
             )
         )
+    if tables is not None and reported:
+        relations = {uid: (nodes[uid]["schema"], nodes[uid]["alias"]) for uid in reported}
+        found = tables.metadata(sorted(set(relations.values())))
+        by_key = {translator.get_asset_key(nodes[uid]): found[relation] for uid, relation in relations.items()}
+        materializations = [m.with_metadata({**m.metadata, **by_key[m.asset_key]}) for m in materializations]
     for result in run_results["results"]:
         node = nodes.get(result["unique_id"])
         if node is None or node["resource_type"] != "test" or result["status"] not in TEST_RAN:
@@ -114,8 +124,13 @@ def latest_materialization_timestamp(instance: dg.DagsterInstance, key: dg.Asset
     return None if event is None else event.timestamp
 
 
-def build_hand_builds_sensor(target: Path, name: str = "dbt_hand_builds_sensor") -> dg.SensorDefinition:
-    """A sensor that reports the dbt commands run by hand whose results land in `target`."""
+def build_hand_builds_sensor(
+    target: Path,
+    name: str = "dbt_hand_builds_sensor",
+    tables: Callable[[], BuiltTables] = warehouse_tables,
+) -> dg.SensorDefinition:
+    """A sensor that reports the dbt commands run by hand whose results land in `target`, with the row counts
+    and column types of the warehouse `tables()` reads."""
 
     @dg.sensor(name=name, minimum_interval_seconds=CHECK_EVERY_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
     def hand_builds(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
@@ -128,9 +143,21 @@ def build_hand_builds_sensor(target: Path, name: str = "dbt_hand_builds_sensor")
         invocation = run_results["metadata"]["invocation_id"]
         if invocation == context.cursor:
             return dg.SkipReason(f"dbt invocation {invocation} already reported")
-        events = hand_build_events(
-            run_results, manifest, lambda key: latest_materialization_timestamp(context.instance, key)
-        )
+
+        def report(with_tables: BuiltTables | None) -> list:
+            latest = lambda key: latest_materialization_timestamp(context.instance, key)  # noqa: E731
+            return hand_build_events(run_results, manifest, latest, tables=with_tables)
+
+        try:
+            events = report(tables())
+        except WarehouseBusy as busy:  # the cursor stays: the next tick reports this build
+            return dg.SkipReason(f"dbt invocation {invocation} is reported once the warehouse is free: {busy}")
+        except TablesUnreadable as why:
+            context.log.warning(
+                f"dbt invocation {invocation} is reported without row counts and column types: {why}. "
+                "Does this code location's WAREHOUSE_DIR name the warehouse the analyst built?"
+            )
+            events = report(None)
         context.log.info(f"dbt invocation {invocation}: {len(events)} asset events to report")
         return dg.SensorResult(asset_events=events, cursor=invocation)
 
