@@ -65,7 +65,7 @@ def test_the_quarantine_shows_reasons_a_sample_and_the_share(run):
     orders = events["rejected_orders"]
     assert orders["rejected_rows"].value == 1
     assert orders["rejected_share"].value == round(1 / orders["raw_rows"].value, 6)
-    assert "| quantity is not positive | 1 |" in orders["rejection_reasons"].value
+    assert "| 1 | quantity is not positive |" in orders["rejection_reasons"].value
     [row] = orders["rejected_rows_sample"].value.records
     assert row.data["reason"] == "quantity is not positive" and row.data["quantity"] == "0"
     customers = events["rejected_customers"]

@@ -153,9 +153,14 @@ def test_models_are_stored_with_their_data_version_and_load_without_pickle(built
     stored = load_latest_model(MlWarehouse(warehouse_dir=str(warehouse.root)), "customer_churn_model")
     churn = metadata(result, "customer_churn_model")
     assert stored.data_version == churn["trained_on_data_version"]
-    assert churn["trained_on_rows"] == churn["train_customers"]  # the fitted rows, not the held-out ones
+    # the fitted rows, not the held-out ones
+    assert churn["trained_on_rows"] == churn["held_out_split"]["train_customers"]
     demand = metadata(result, "demand_forecast_model")
-    assert demand["trained_on_rows"] == demand["train_rows"]
+    assert demand["trained_on_rows"] == demand["held_out_split"]["train_rows"]
+    # The page compares versions by name: this one's metrics in the first row of the recent versions.
+    first = churn["recent_versions"].splitlines()[2]
+    assert first.startswith(f"| v{stored.version} |") and first.endswith("| yes |")
+    assert f"| {churn['roc_auc']:.4f} |" in first
     [(blob,)] = ml_rows(warehouse, "select model from customer_churn_model order by version desc limit 1")
     assert set(skops.io.get_untrusted_types(data=blob)) <= set(TRUSTED_TYPES)
     with pytest.raises(Exception, match=r"[Uu]ntrusted"):

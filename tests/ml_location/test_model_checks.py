@@ -115,7 +115,7 @@ def test_the_comparison_table_puts_model_baseline_and_previous_side_by_side():
         "metric": "mae",
         "model": 10.1235,
         "baseline": 11.9877,
-        "previous_version": "9.500",
+        "previous": "9.500",
         "better": "lower",
         "checked": "yes",
     }

@@ -1,10 +1,13 @@
 """One `dagster dev` over both code locations, checked through its GraphQL API and in a real browser."""
 
+import json
 import time
 import urllib.parse
 
 from dagster_dev import IN_PROGRESS, LAUNCH, activity, runs, ticks
 from playwright.sync_api import expect, sync_playwright
+
+from analytics_location.project import analytics_dbt_project
 
 RUN = "query ($id: ID!) { runOrError(runId: $id) { ... on Run { status endTime tags { key value } } } }"
 LATEST = """
@@ -147,3 +150,26 @@ def test_global_lineage_in_a_browser_spans_both_locations(dagster_dev, tmp_path,
             expect(page.get_by_text("Loaded", exact=True)).to_have_count(2)
         finally:
             browser.close()
+
+
+LINEAGE = """
+query ($keys: [AssetKeyInput!]) {
+  assetNodes(assetKeys: $keys) {
+    assetKey { path }
+    assetMaterializations(limit: 1) { runId metadataEntries { label } }
+  }
+}"""
+
+
+def test_each_public_mart_s_latest_materialization_carries_column_lineage(dagster_dev):
+    """What other teams read shows where each of its columns comes from (dagster-dbt's sqlglot lineage)."""
+    wait_until_idle(dagster_dev, timeout=BOUND_SECONDS)  # at least automation's start-up build
+    manifest = json.loads(analytics_dbt_project.manifest_path.read_text())
+    marts = sorted(n["name"] for n in manifest["nodes"].values() if n.get("access") == "public")
+    assert len(marts) == 4
+    nodes = dagster_dev.graphql(LINEAGE, keys=[{"path": [mart]} for mart in marts])["assetNodes"]
+    labels = {
+        n["assetKey"]["path"][0]: {e["label"] for m in n["assetMaterializations"] for e in m["metadataEntries"]}
+        for n in nodes
+    }
+    assert {mart for mart, found in labels.items() if "dagster/column_lineage" not in found} == set(), labels

@@ -41,6 +41,12 @@ def as_text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def short_reason(reason: str | None) -> str | None:
+    """A reason's headline for the sample's narrow cell: each problem's words before its colon (the whole
+    sentences are in the rejection_reasons table, beside it)."""
+    return None if reason is None else "; ".join(part.split(":")[0].strip() for part in reason.split("; "))
+
+
 def quarantine_metadata(invocation: DbtCliInvocation, node: Mapping[str, Any]) -> dict[str, Any]:
     rejected = relation(invocation, node)
     nodes = invocation.manifest["nodes"]
@@ -62,16 +68,27 @@ def quarantine_metadata(invocation: DbtCliInvocation, node: Mapping[str, Any]) -
         "raw_rows": dg.MetadataValue.int(raw_rows),
         "rejected_rows": dg.MetadataValue.int(rejected_rows),
         "rejected_share": dg.MetadataValue.float(round(share, 6)),
+        # The count first: a long reason pushes the last column out of the Overview.
         "rejection_reasons": dg.MetadataValue.md(
-            "| reason | rows |\n|---|---:|\n"
-            + "".join(f"| {reason} | {count:,} |\n" for reason, count in reasons)
-            + ("" if reasons else "| (none) | 0 |\n")
+            "| rows | reason |\n|---:|---|\n"
+            + "".join(f"| {count:,} | {reason} |\n" for reason, count in reasons)
+            + ("" if reasons else "| 0 | (none) |\n")
         ),
-        "rejected_rows_sample": dg.MetadataValue.table(
-            records=[dg.TableRecord(dict(zip(columns, map(as_text, row), strict=True))) for row in sample],
-            schema=dg.TableSchema(columns=[dg.TableColumn(name, "text") for name in columns]),
-        ),
+        "rejected_rows_sample": sample_table(columns, sample),
     }
+
+
+def sample_table(columns: list[str], rows: list[tuple]) -> dg.MetadataValue:
+    """The sample of rejected rows, the reason's headline first, then the row as it was received."""
+    order = ["reason", *(c for c in columns if c != "reason")]
+    records = []
+    for row in rows:
+        values = dict(zip(columns, map(as_text, row), strict=True))
+        values["reason"] = short_reason(values["reason"])
+        records.append(dg.TableRecord({c: values[c] for c in order}))
+    return dg.MetadataValue.table(
+        records=records, schema=dg.TableSchema(columns=[dg.TableColumn(name, "text") for name in order])
+    )
 
 
 def with_quarantine_metadata(invocation: DbtCliInvocation, events: Iterator) -> Iterator:

@@ -207,7 +207,8 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: Tra
                 metadata={
                     "trained": False,
                     "not_trained_reason": dg.MetadataValue.text(result.reason),
-                    **result.figures,
+                    # One JSON entry, not numbers: the UI plots every numeric entry beside the model's metrics.
+                    "not_trained_figures": dg.MetadataValue.json(result.figures),
                 },
             )
         )
@@ -250,11 +251,13 @@ def model_output(context: dg.AssetExecutionContext, ml: MlWarehouse, config: Tra
     yield dg.MaterializeResult(
         value=result,
         metadata={
-            # The model's own metrics are numbers (the UI plots them across versions); its baselines are in the
-            # comparison table, beside them.
+            # The model's own metrics and its training rows are the numbers (the UI plots each across versions);
+            # its baselines are in the comparison table, beside them, and the split's sizes in one JSON entry.
             **{m.name: dg.MetadataValue.float(round(result.metrics[m.name], 4)) for m in MODEL_METRICS[name]},
             "model_vs_baseline": comparison_table(name, result.metrics, previous),
-            **{k: int(v) for k, v in result.metrics.items() if k.startswith(("train_", "test_"))},
+            "held_out_split": dg.MetadataValue.json(
+                {k: int(v) for k, v in result.metrics.items() if k.startswith(("train_", "test_"))}
+            ),
             "trained_on_data_version": result.data_version,
             "trained_on_rows": len(result.fitted_on),
             "feature_importance": importances,

@@ -150,7 +150,8 @@ def no_regression(
 def comparison_table(
     asset_name: str, metrics: Mapping[str, float], previous: tuple[int, Mapping[str, float]] | None
 ) -> dg.MetadataValue:
-    """Model vs baseline (and the previous accepted version) per metric, side by side, rounded."""
+    """Model vs baseline (and the previous accepted version) per metric, side by side, rounded; every cell
+    short, so the table fits the asset's Overview."""
     previous_metrics = previous[1] if previous else {}
     records = [
         dg.TableRecord(
@@ -158,13 +159,14 @@ def comparison_table(
                 "metric": m.name,
                 "model": round(metrics[m.name], 4),
                 "baseline": round(metrics[f"baseline_{m.name}"], 4),
-                "previous_version": fmt(previous_metrics.get(m.name)),
+                "previous": fmt(previous_metrics.get(m.name)),
                 "better": "higher" if m.higher_is_better else "lower",
-                "checked": "yes" if m.checked else "no (shown only)",
+                "checked": "yes" if m.checked else "no",
             }
         )
         for m in MODEL_METRICS[asset_name]
     ]
+    version = f"v{previous[0]}" if previous else "none yet"
     return dg.MetadataValue.table(
         records=records,
         schema=dg.TableSchema(
@@ -172,9 +174,9 @@ def comparison_table(
                 dg.TableColumn("metric", "string"),
                 dg.TableColumn("model", "float", description="held-out value of this version"),
                 dg.TableColumn("baseline", "float", description="the baseline's on the same held-out rows"),
-                dg.TableColumn("previous_version", "string", description="the previous accepted version's"),
-                dg.TableColumn("better", "string"),
-                dg.TableColumn("checked", "string", description="whether the blocking checks compare it"),
+                dg.TableColumn("previous", "string", description=f"the previous accepted version's ({version})"),
+                dg.TableColumn("better", "string", description="which way is better"),
+                dg.TableColumn("checked", "string", description="yes: the blocking checks compare it; no: shown only"),
             ]
         ),
     )

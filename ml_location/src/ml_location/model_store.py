@@ -17,6 +17,7 @@ import dagster as dg
 import pyarrow as pa
 
 from ml_location.ml_warehouse import MlWarehouse
+from ml_location.model_quality import MODEL_METRICS
 
 if TYPE_CHECKING:
     from ml_location.models import NotTrained, Trained
@@ -128,6 +129,27 @@ def load_latest_model(warehouse: MlWarehouse, name: str) -> StoredModel:
     return StoredModel(model, tuple(row["features"]), row["version"], row["trained_at"], row["data_version"])
 
 
+RECENT_ATTEMPTS = 8
+
+
+def recent_versions(warehouse: MlWarehouse, name: str) -> dg.MetadataValue:
+    """The latest training attempts of `name`, newest first, with their held-out metrics: what a reader
+    compares version by version (the UI's plots are by time, and say no version)."""
+    metrics = [m.name for m in MODEL_METRICS[name]]
+    table = warehouse.read_table(name, order_by="trained_at desc", limit=RECENT_ATTEMPTS)
+    lines = [
+        "| version | trained (UTC) | " + " | ".join(metrics) + " | accepted |",
+        "|---|---|" + "---:|" * len(metrics) + "---|",
+    ]
+    for row in table.to_pylist() if table is not None else []:
+        values = json.loads(row["metrics"] or "{}") if row["version"] is not None else {}
+        figures = " | ".join(f"{values[m]:.4f}" if m in values else "" for m in metrics)
+        accepted = "not trained" if row["version"] is None else "no" if row.get("failed_checks") else "yes"
+        version = "" if row["version"] is None else f"v{row['version']}"
+        lines.append(f"| {version} | {row['trained_at']:%Y-%m-%d %H:%M} | {figures} | {accepted} |")
+    return dg.MetadataValue.md("\n".join(lines))
+
+
 class MlModelsIOManager(dg.ConfigurableIOManager):
     """A model asset's output (a Trained model) is stored as the next version in the model's table; an asset
     that scores with it receives that model, and the run records which version on its input event."""
@@ -141,6 +163,7 @@ class MlModelsIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(
             {
                 "model_version": dg.MetadataValue.text(f"v{version}"),
+                "recent_versions": recent_versions(self.warehouse, name),
                 "dagster/table_name": self.warehouse.table_name(name),
             }
         )
