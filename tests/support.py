@@ -87,3 +87,13 @@ def run_bench(out: Path, earlier: dict, *args: str) -> tuple[subprocess.Complete
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result, json.loads((out / "results.json").read_text())
+
+
+# The contract's types (models/marts/*.yml, portable spellings) as DuckDB names them: what a mart's page shows,
+# after a Dagster build as after a hand build.
+CONTRACT_TYPES_IN_DUCKDB = {"bigint": "BIGINT", "varchar": "VARCHAR", "float8": "DOUBLE", "date": "DATE"}
+
+
+def contract_types(manifest: dict, model: str) -> list[tuple[str, str]]:
+    columns = manifest["nodes"][f"model.analytics.{model}"]["columns"]
+    return [(name, CONTRACT_TYPES_IN_DUCKDB[column["data_type"]]) for name, column in columns.items()]

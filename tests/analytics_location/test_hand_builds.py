@@ -10,6 +10,7 @@ import time
 import dagster as dg
 import duckdb
 import pytest
+from support import contract_types
 
 from analytics_location.built_tables import DuckDBTables
 from analytics_location.hand_builds import HAND_BUILD_TARGET, build_hand_builds_sensor, hand_build_events
@@ -17,10 +18,7 @@ from analytics_location.project import analytics_dbt_project
 
 SUMMARY = dg.AssetKey("customer_order_summary")
 FIRST_BEFORE_LAST = "customer_order_summary_first_order_not_after_last"
-# The contract's types (models/marts/*.yml, portable spellings) as DuckDB names them, which is what a Dagster
-# build's materialization shows (dagster-dbt reads them through the adapter).
 HOLD = "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('open', flush=True); time.sleep(120)"
-DUCKDB_NAMES = {"bigint": "BIGINT", "varchar": "VARCHAR", "float8": "DOUBLE", "date": "DATE"}
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +80,8 @@ def test_a_hand_build_carries_the_row_count_and_the_contract_s_column_types(hand
         [(rows,)] = con.execute("select count(*) from marts.customer_order_summary").fetchall()
     assert rows > 0 and metadata["dagster/row_count"].value == rows
     manifest = json.loads((hand_build.root / "target" / "manifest.json").read_text())
-    contract = manifest["nodes"]["model.analytics.customer_order_summary"]["columns"]
     columns = metadata["dagster/column_schema"].value.columns
-    assert [(c.name, c.type) for c in columns] == [
-        (name, DUCKDB_NAMES[column["data_type"]]) for name, column in contract.items()
-    ]
+    assert [(c.name, c.type) for c in columns] == contract_types(manifest, "customer_order_summary")
 
 
 def test_while_the_warehouse_is_written_the_hand_build_waits_for_the_next_tick(hand_build):

@@ -158,9 +158,8 @@ def test_models_are_stored_with_their_data_version_and_load_without_pickle(built
     demand = metadata(result, "demand_forecast_model")
     assert demand["trained_on_rows"] == demand["held_out_split"]["train_rows"]
     # The page compares versions by name: this one's metrics in the first row of the recent versions.
-    first = churn["recent_versions"].splitlines()[2]
-    assert first.startswith(f"| v{stored.version} |") and first.endswith("| yes |")
-    assert f"| {churn['roc_auc']:.4f} |" in first
+    first = churn["recent_versions"].records[0].data
+    assert (first["version"], first["roc_auc"], first["accepted"]) == (f"v{stored.version}", churn["roc_auc"], "yes")
     [(blob,)] = ml_rows(warehouse, "select model from customer_churn_model order by version desc limit 1")
     assert set(skops.io.get_untrusted_types(data=blob)) <= set(TRUSTED_TYPES)
     with pytest.raises(Exception, match=r"[Uu]ntrusted"):

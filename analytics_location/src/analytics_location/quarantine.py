@@ -12,6 +12,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DbtCliInvocation
 
+from analytics_location.table_metadata import query
+
 QUARANTINE_FOLDER = "quarantine"  # models/quarantine/: the rejected_<table> models
 REASONS_SHOWN = 10
 SAMPLE_ROWS = 5
@@ -19,14 +21,6 @@ SAMPLE_ROWS = 5
 
 def is_quarantine(node: Mapping[str, Any]) -> bool:
     return node.get("resource_type") == "model" and QUARANTINE_FOLDER in node.get("fqn", [])[1:-1]
-
-
-def query(invocation: DbtCliInvocation, sql: str) -> tuple[list[str], list[tuple]]:
-    """(column names, rows) of one query, on the adapter of the run process."""
-    adapter = invocation.adapter
-    with adapter.connection_named("quarantine_metadata"):
-        _, table = adapter.execute(sql, fetch=True)
-    return list(table.column_names), [tuple(row) for row in table.rows]
 
 
 def relation(invocation: DbtCliInvocation, node: Mapping[str, Any]) -> str:

@@ -137,17 +137,27 @@ def recent_versions(warehouse: MlWarehouse, name: str) -> dg.MetadataValue:
     compares version by version (the UI's plots are by time, and say no version)."""
     metrics = [m.name for m in MODEL_METRICS[name]]
     table = warehouse.read_table(name, order_by="trained_at desc", limit=RECENT_ATTEMPTS)
-    lines = [
-        "| version | trained (UTC) | " + " | ".join(metrics) + " | accepted |",
-        "|---|---|" + "---:|" * len(metrics) + "---|",
-    ]
+    records = []
     for row in table.to_pylist() if table is not None else []:
         values = json.loads(row["metrics"] or "{}") if row["version"] is not None else {}
-        figures = " | ".join(f"{values[m]:.4f}" if m in values else "" for m in metrics)
         accepted = "not trained" if row["version"] is None else "no" if row.get("failed_checks") else "yes"
-        version = "" if row["version"] is None else f"v{row['version']}"
-        lines.append(f"| {version} | {row['trained_at']:%Y-%m-%d %H:%M} | {figures} | {accepted} |")
-    return dg.MetadataValue.md("\n".join(lines))
+        records.append(
+            dg.TableRecord(
+                {
+                    "version": "" if row["version"] is None else f"v{row['version']}",
+                    "trained": f"{row['trained_at']:%Y-%m-%d %H:%M}",
+                    **{m: round(values[m], 4) if m in values else None for m in metrics},
+                    "accepted": accepted,
+                }
+            )
+        )
+    columns = [
+        dg.TableColumn("version", "string"),
+        dg.TableColumn("trained", "string", description="when it was trained or attempted (UTC)"),
+        *(dg.TableColumn(m, "float", description="held-out") for m in metrics),
+        dg.TableColumn("accepted", "string", description="whether it passed its blocking checks (then it scores)"),
+    ]
+    return dg.MetadataValue.table(records=records, schema=dg.TableSchema(columns=columns))
 
 
 class MlModelsIOManager(dg.ConfigurableIOManager):
