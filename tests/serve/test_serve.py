@@ -57,7 +57,10 @@ class ProcessWatch:
                 self.seen.setdefault(child.pid, child)
                 if child.pid not in self.interpreters:
                     with contextlib.suppress(psutil.Error):
-                        self.interpreters[child.pid] = child.cmdline()[0]
+                        # Empty for a process that has just exited (a zombie) or is still being exec'd: the
+                        # next sample asks again, rather than ending this thread on an IndexError.
+                        if argv := child.cmdline():
+                            self.interpreters[child.pid] = argv[0]
             time.sleep(0.5)
 
     def stop(self) -> None:
