@@ -1,6 +1,7 @@
 """One temporary warehouse built on both backends: the same raw files, dbt on DuckDB and on PostgreSQL."""
 
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import psycopg2
@@ -39,6 +40,15 @@ class BothBackends:
     def dbt_postgres(self, *args: str) -> subprocess.CompletedProcess:
         env = {**self.warehouse.env, "WAREHOUSE_BACKEND": "postgres", "ANALYTICS_PG_URL": self.pg_url}
         return self._dbt(env, "target-postgres", *args)
+
+    def on_both(self, *args: str) -> tuple[subprocess.CompletedProcess, subprocess.CompletedProcess, list]:
+        """(dbt on DuckDB, dbt on PostgreSQL once the raw files are loaded, what the load did), both at once:
+        two processes on two warehouses that share only the raw files, which neither writes."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            duck = pool.submit(self.dbt_duckdb, *args)
+            loaded = self.load_postgres()
+            pg = self.dbt_postgres(*args)
+            return duck.result(), pg, loaded
 
     def _dbt(self, env: dict, target: str, *args: str) -> subprocess.CompletedProcess:
         command = self.warehouse.dbt_command(*args)

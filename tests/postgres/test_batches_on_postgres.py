@@ -35,10 +35,8 @@ def three_batches(landing: Landing) -> None:
 
 
 def build_both(both: BothBackends):
-    duck = both.dbt_duckdb("build")
+    duck, pg, loaded = both.on_both("build")
     assert duck.returncode == 0, duck.stdout[-3000:]
-    loaded = both.load_postgres()
-    pg = both.dbt_postgres("build")
     assert pg.returncode == 0, pg.stdout[-3000:]
     assert [d for table in COMPARED if (d := both.differences(table))] == []
     return {item.table: item for item in loaded}
@@ -94,9 +92,7 @@ def test_a_bad_batch_gives_the_same_message_on_both(warehouse, landing, analytic
     three_batches(landing)
     spoil(landing)
     both = BothBackends(warehouse, analytics_pg_url)
-    duck = both.dbt_duckdb("build")
-    both.load_postgres()
-    pg = both.dbt_postgres("build")
+    duck, pg, _ = both.on_both("build")
     assert duck.returncode != 0 and pg.returncode != 0
     assert message in pg.stdout, pg.stdout[-3000:]
     assert problem_lines(pg.stdout) == problem_lines(duck.stdout)

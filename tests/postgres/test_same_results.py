@@ -38,10 +38,8 @@ def hostile_lines() -> list[str]:
 
 
 def build_both(both: BothBackends, *args: str) -> None:
-    duck = both.dbt_duckdb("build", *args)
+    duck, pg, _ = both.on_both("build", *args)
     assert duck.returncode == 0, duck.stdout[-3000:]
-    both.load_postgres()
-    pg = both.dbt_postgres("build", *args)
     assert pg.returncode == 0, pg.stdout[-3000:]
 
 
