@@ -15,12 +15,13 @@ from analytics_location.warehouse_lock import lock_holder, wait_until_free
 pytestmark = pytest.mark.unit
 
 
-def test_only_the_newest_run_folders_are_kept(tmp_path):
+def test_only_the_most_recently_active_run_folders_are_kept(tmp_path):
     folders = [tmp_path / f"analytics_dbt_models-run{i}-abcdef{i}" for i in range(8)]
-    for age, folder in enumerate(reversed(folders)):  # folders[0] is the oldest
+    for age, folder in enumerate(reversed(folders)):  # folders[0] is the oldest, 9 hours ago
         (folder / "compiled").mkdir(parents=True)
         (folder / "dbt.log").write_text("log")
-        os.utime(folder, (time.time() - 60 * (age + 1),) * 2)
+        for path in (folder / "dbt.log", folder):
+            os.utime(path, (time.time() - 3600 * (age + 2),) * 2)
     # What is not a Dagster run's folder stays: an analyst's artifacts, dbt docs, another op's runs.
     (tmp_path / "manifest.json").write_text("{}")
     (tmp_path / "run_results.json").write_text("{}")
@@ -32,6 +33,24 @@ def test_only_the_newest_run_folders_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f.name for f in folders[3:]] + ["manifest.json", "run_results.json", "other_op-run1-abcdef1"]
     )
+
+
+def test_a_run_still_in_progress_keeps_its_folder_beside_newer_ones(tmp_path):
+    """A long build started first, whose folder's own mtime is old, still writing its dbt.log, while five
+    shorter runs started and ended beside it: its folder is not removed from under it."""
+    now = time.time()
+    long_run = tmp_path / "analytics_dbt_models-long-abcdef0"
+    (long_run / "compiled").mkdir(parents=True)
+    (long_run / "dbt.log").write_text("still logging")
+    os.utime(long_run / "dbt.log", (now - 120,) * 2)  # its last line, two minutes ago
+    os.utime(long_run, (now - 7200,) * 2)  # started two hours ago
+    for i in range(5):
+        short = tmp_path / f"analytics_dbt_models-short{i}-abcdef{i}"
+        short.mkdir()
+        os.utime(short, (now - 60 + i,) * 2)
+    assert remove_old_run_folders(tmp_path, "analytics_dbt_models", keep=5) == []
+    # An hour after its last line it is an old run like any other.
+    assert remove_old_run_folders(tmp_path, "analytics_dbt_models", keep=5, now=now + 3600) == [long_run]
 
 
 HOLD = (
