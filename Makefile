@@ -73,9 +73,11 @@ MISSING_DEBS := $(if $(wildcard /usr/bin/chromium),,chromium) \
 system-deps:
 	@$(if $(strip $(MISSING_DEBS)),echo "make system-deps: installing $(strip $(MISSING_DEBS)) from Debian" && $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(strip $(MISSING_DEBS)) >/dev/null,true)
 
-## make test: set up, then run every test (each on its own temporary warehouse).
+## make test: set up, then run every test (each on its own temporary warehouse), in TEST_WORKERS processes
+## (pytest-xdist; each test file whole in one of them, so its module fixtures are built once).
+TEST_WORKERS ?= 2
 test: setup system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make test-fast: unit and integration tests, without the slow whole-pipeline runs, the UI server, the
 ## PostgreSQL warehouse, the reliability suite, the fuzzer or the benchmark.

@@ -27,7 +27,10 @@ SLOW_MODULES = {
 def pytest_sessionstart(session):
     """Parse the dbt project once per session, before any test module imports the analytics location (it
     reads the manifest at import): tests see the models as they are now, not a manifest left in
-    analytics_dbt/target by an earlier `make setup`."""
+    analytics_dbt/target by an earlier `make setup`. Under pytest-xdist only the controlling process parses,
+    before it starts the workers: two parses at once would write one manifest.json over the other."""
+    if hasattr(session.config, "workerinput"):  # an xdist worker
+        return
     parse = subprocess.run(
         [
             str(BIN / "dbt"),
