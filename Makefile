@@ -109,7 +109,7 @@ lint: setup
 UI_HOST ?= 127.0.0.1
 UI_PORT ?= 3000
 ## The terminal shows the address, then warnings and errors only; everything (the daemon's ticks, each run's
-## event log) goes to UI_LOG (default: logs/ui.log in the instance), rewritten at each start. Ctrl-C or SIGTERM
+## event log) goes to UI_LOG (default: $WAREHOUSE_DIR/logs/ui.log), rewritten at each start. Ctrl-C or SIGTERM
 ## stops it all (serve/dev_ui.py).
 ui: data
 	@UI_HOST=$(UI_HOST) UI_PORT=$(UI_PORT) $(BIN)/python -m serve.dev_ui

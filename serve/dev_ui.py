@@ -3,7 +3,9 @@
 The instance is warehouse_paths.dagster_home(): $DAGSTER_HOME, or $WAREHOUSE_DIR/dagster_home, the one
 `make demo` writes its runs to, so the UI shows the runs of this warehouse and of no other. The terminal shows
 the address, then warnings and errors only; everything (the daemon's ticks, each run's event log) goes to
-UI_LOG (default <instance>/logs/ui.log), rewritten at each start.
+UI_LOG (default $WAREHOUSE_DIR/logs/ui.log, beside the demo's logs), rewritten at each start. Not in the
+instance's logs/ folder: that one is Dagster's, whose telemetry uploader moves its files away and deletes them
+(telemetry off or not), and the log the terminal named would be gone.
 
 `dagster dev` and everything it starts (webserver, daemon, code servers, runs) run in a process group of their
 own, stopped together on Ctrl-C or SIGTERM, however this was started: from a terminal, from a script, in the
@@ -38,7 +40,7 @@ def run(env: dict[str, str]) -> int:
         )
         return 2
     home = prepare(dagster_home())
-    log = Path(env.get("UI_LOG") or home / "logs" / "ui.log")
+    log = Path(env.get("UI_LOG") or warehouse_dir() / "logs" / "ui.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     env = {**env, "DAGSTER_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     print(f"Dagster UI: http://{host}:{port} (ready in about 30 s; UI_PORT=n for another port). Ctrl-C stops it.")
