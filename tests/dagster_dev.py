@@ -69,7 +69,7 @@ def free_port() -> int:
 
 
 class DagsterDev:
-    def __init__(self, home: Path, warehouse: Path, log: Path):
+    def __init__(self, home: Path, warehouse: Path, log: Path, env: dict[str, str] | None = None):
         home.mkdir(parents=True, exist_ok=True)
         prepare(home)  # the settings of make ui's instance
         self.port = free_port()
@@ -80,6 +80,7 @@ class DagsterDev:
             "DAGSTER_HOME": str(home),
             "WAREHOUSE_DIR": str(warehouse),
             "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+            **(env or {}),
         }
         env.pop("SLACK_BOT_TOKEN", None)
         self.started = time.monotonic()

@@ -3,6 +3,8 @@ the build's run_results.json and reports what it built and tested, once, and nev
 what Dagster already has."""
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -10,7 +12,7 @@ import time
 import dagster as dg
 import duckdb
 import pytest
-from support import contract_types
+from support import REPO_ROOT, contract_types
 
 from analytics_location.built_tables import DuckDBTables
 from analytics_location.hand_builds import HAND_BUILD_TARGET, build_hand_builds_sensor, hand_build_events
@@ -167,3 +169,18 @@ def test_the_location_s_sensor_reads_the_dbt_project_s_own_target_folder():
     """Where an analyst's `dbt build` in analytics_dbt/ writes, wherever the code server was started."""
     assert HAND_BUILD_TARGET.is_absolute()
     assert (analytics_dbt_project.project_dir / "target").absolute() == HAND_BUILD_TARGET
+
+
+def test_dbt_s_target_path_variable_moves_the_folder_for_dbt_dagster_and_the_sensor_alike(tmp_path):
+    """DBT_TARGET_PATH set (dbt's own variable): the manifest Dagster loads and the results the sensor reads are
+    where dbt writes them."""
+    shutil.copy2(analytics_dbt_project.manifest_path, tmp_path)
+    code = (
+        "from analytics_location.hand_builds import HAND_BUILD_TARGET\n"
+        "from analytics_location.project import analytics_dbt_project\n"
+        "print(HAND_BUILD_TARGET, analytics_dbt_project.manifest_path)"
+    )
+    env = {**os.environ, "DBT_TARGET_PATH": str(tmp_path)}
+    found = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr[-2000:]
+    assert found.stdout.split() == [str(tmp_path), str(tmp_path / "manifest.json")]

@@ -4,8 +4,10 @@ import json
 import time
 import urllib.parse
 
+import duckdb
 from dagster_dev import IN_PROGRESS, LAUNCH, activity, runs, ticks
 from playwright.sync_api import expect, sync_playwright
+from support import contract_types
 
 from analytics_location.project import analytics_dbt_project
 
@@ -93,7 +95,7 @@ def test_materializing_the_marts_updates_ml_by_automation(dagster_dev, record_pr
         assert tags.get("dagster/sensor_name") == "ml_automation", (name, tags)
 
 
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; make system-deps installs it
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -178,3 +180,66 @@ def test_each_public_mart_s_latest_materialization_carries_column_lineage(dagste
         for n in nodes
     }
     assert {mart for mart, found in labels.items() if "dagster/column_lineage" not in found} == set(), labels
+
+
+HAND_BUILT = """
+query ($keys: [AssetKeyInput!]) {
+  assetNodes(assetKeys: $keys) {
+    assetMaterializations(limit: 1) {
+      runId timestamp
+      metadataEntries {
+        label
+        ... on IntMetadataEntry { intValue }
+        ... on TableSchemaMetadataEntry { schema { columns { name type } } }
+      }
+    }
+  }
+}"""
+
+
+def latest_of(server, asset: str) -> dict | None:
+    [node] = server.graphql(HAND_BUILT, keys=[{"path": [asset]}])["assetNodes"]
+    return (node["assetMaterializations"] or [None])[0]
+
+
+def test_the_mart_page_after_a_hand_build_shows_its_row_count_and_contract_types(dagster_dev, tmp_path):
+    """An analyst's `dbt build` outside Dagster: the sensor records the mart as a Dagster run would, and its
+    page says so (row count, the contract's column types as DuckDB names them)."""
+    wait_until_idle(dagster_dev, timeout=BOUND_SECONDS)
+    mart = "customer_order_summary"
+    before = latest_of(dagster_dev, mart)
+    warehouse = dagster_dev.warehouse
+    built = warehouse.dbt("build", "--select", mart)
+    assert built.returncode == 0, built.stdout[-3000:]
+
+    deadline = time.monotonic() + 120
+    latest = before
+    while latest == before and time.monotonic() < deadline:
+        time.sleep(2)
+        latest = latest_of(dagster_dev, mart)
+    sensor = {"dbt_hand_builds_sensor": "analytics"}
+    assert latest != before, f"no new materialization of {mart} in 120 s:\n{activity(dagster_dev.url, sensor)}"
+    assert latest["runId"] == "", latest  # runless: recorded by the sensor, not run by Dagster
+    entries = {e["label"]: e for e in latest["metadataEntries"]}
+    wait_until_idle(dagster_dev, timeout=BOUND_SECONDS)  # the ML assets follow; then the warehouse is free
+    with duckdb.connect(str(warehouse.analytics_db), read_only=True) as con:
+        [(rows,)] = con.execute(f"select count(*) from marts.{mart}").fetchall()
+    assert entries["dagster/row_count"]["intValue"] == rows
+    manifest = json.loads((warehouse.root / "target" / "manifest.json").read_text())
+    columns = entries["dagster/column_schema"]["schema"]["columns"]
+    assert [(c["name"], c["type"]) for c in columns] == contract_types(manifest, mart)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1400})
+            page.goto(f"{dagster_dev.url}/assets/{mart}", wait_until="networkidle", timeout=60_000)
+            expect(page.get_by_text("Row count").first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(f"{rows:,}", exact=True).first).to_be_visible()
+            for column, kind in contract_types(manifest, mart):
+                expect(page.get_by_text(column, exact=True).first).to_be_visible()
+                expect(page.get_by_text(kind, exact=True).first).to_be_visible()
+            page.screenshot(path=str(tmp_path / "mart_after_a_hand_build.png"), full_page=True)
+            print(f"\nscreenshot of {mart} after a hand build: {tmp_path / 'mart_after_a_hand_build.png'}")
+        finally:
+            browser.close()

@@ -1,7 +1,7 @@
 """Builds run by hand (an analyst's `dbt build` in analytics_dbt/) become visible to Dagster.
 
-dbt writes what a command did to analytics_dbt/target/run_results.json, beside the manifest of that
-command. Dagster's own dbt runs never write there (dagster-dbt gives each run its own folder under
+dbt writes what a command did to analytics_dbt/target/run_results.json (or $DBT_TARGET_PATH/), beside the
+manifest of that command. Dagster's own dbt runs never write there (dagster-dbt gives each run its own folder under
 target/), so every results file found there is a build Dagster did not run. The sensor reads it and
 reports, as runless asset events: a materialization of each model dbt built, then an evaluation of each
 asset check for each dbt test that ran (in that order, so that the evaluations count for the new
@@ -164,7 +164,7 @@ def build_hand_builds_sensor(
     return hand_builds
 
 
-# An analyst's plain `dbt build` in analytics_dbt/ writes its results to the project's target/ (DbtProject
-# gives it relative to the project folder).
+# An analyst's plain `dbt build` in analytics_dbt/ writes its results to the project's target/, or to
+# DBT_TARGET_PATH when set (project.py; DbtProject gives it relative to the project folder).
 HAND_BUILD_TARGET = analytics_dbt_project.project_dir / analytics_dbt_project.target_path
 dbt_hand_builds_sensor = build_hand_builds_sensor(HAND_BUILD_TARGET)

@@ -51,9 +51,16 @@ class OwnDbtPreparer(DagsterDbtProjectPreparer):
         ).wait()
 
 
+# Where dbt writes its artifacts: dbt's own DBT_TARGET_PATH when it is set (relative to the project folder, as
+# dbt takes it), else target/. dbt, dagster-dbt's run folders (under it) and the hand-builds sensor (its
+# run_results.json) then agree on one folder, whoever sets the variable.
+DBT_TARGET_PATH = Path(os.environ.get("DBT_TARGET_PATH") or "target")
+
 # profiles.yml lives in the project folder, as analysts use it. The manifest is produced by `dbt parse`
 # (`make setup` runs it); under `dagster dev`, the preparer re-parses on every reload instead.
-analytics_dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+analytics_dbt_project = DbtProject(
+    project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=DBT_TARGET_PATH
+)
 OwnDbtPreparer().prepare_if_dev(analytics_dbt_project)
 
 if not analytics_dbt_project.manifest_path.exists():
