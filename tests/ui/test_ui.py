@@ -136,6 +136,8 @@ def test_global_lineage_in_a_browser_spans_both_locations(dagster_dev, tmp_path,
             ml = ("customer_features", "product_features")
             both = " or ".join(f'key:"{asset}"' for asset in (*analytics, *ml))
             open_lineage(page, dagster_dev.url, showing="customer_features", selection=both)
+            # Each node's status, once loaded: every one of them was built (wait_until_idle).
+            expect(page.get_by_text("Materialized", exact=True)).to_have_count(len(analytics + ml) - 1, timeout=30_000)
             screenshot = tmp_path / "global_asset_lineage.png"
             page.screenshot(path=str(screenshot))
             record_property("screenshot", str(screenshot))
