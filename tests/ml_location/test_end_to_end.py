@@ -15,6 +15,7 @@ from support import materialize
 
 import analytics_location.definitions as analytics
 import ml_location.definitions as ml
+from ml_location.column_lineage import LINEAGE
 from ml_location.ml_warehouse import MlWarehouse
 from ml_location.model_store import TRUSTED_TYPES, load_latest_model
 
@@ -188,6 +189,17 @@ def test_every_check_passes_and_every_column_is_described(built):
         declared = ml.defs.resolve_assets_def(asset).specs_by_key[dg.AssetKey(asset)].metadata["dagster/column_schema"]
         assert [(c.name, c.type) for c in stored] == [(c.name, c.type) for c in declared.columns], asset
         assert all(c.description for c in stored), asset
+
+
+def test_each_table_s_materialization_says_which_columns_each_column_comes_from(built):
+    """Across the two locations: a feature from the marts' columns, a prediction from the features'."""
+    _, result = built
+    for asset in ("customer_features", "product_features", "customer_risk_scores", "product_demand_forecasts"):
+        recorded = metadata(result, asset)["dagster/column_lineage"].deps_by_column
+        as_sets = lambda lineage: {column: set(deps) for column, deps in lineage.items()}  # noqa: E731 (Dagster sorts them)
+        assert as_sets(recorded) == as_sets(LINEAGE[dg.AssetKey(asset)]), asset
+    sources = metadata(result, "customer_features")["dagster/column_lineage"].deps_by_column["is_premium"]
+    assert [(d.asset_key.path[-1], d.column_name) for d in sources] == [("customer_order_summary", "tier")]
 
 
 def test_a_model_worse_than_the_previous_version_does_not_refresh_the_predictions(built, monkeypatch):

@@ -157,6 +157,12 @@ def test_global_lineage_in_a_browser_spans_both_locations(dagster_dev, tmp_path,
             for module in ("analytics_location.definitions", "ml_location.definitions"):
                 expect(page.get_by_text(module).first).to_be_visible()
             expect(page.get_by_text("Loaded", exact=True)).to_have_count(2)
+
+            # Across the boundary, column by column: a feature's columns name the mart columns they come from.
+            page.goto(f"{dagster_dev.url}/assets/customer_features", wait_until="networkidle")
+            is_premium = "1 for a premium customer, 0 for basic. From customer_order_summary: tier."
+            expect(page.get_by_text(is_premium)).to_be_visible()
+            page.screenshot(path=str(tmp_path / "feature_columns.png"), full_page=True)
         finally:
             browser.close()
 

@@ -11,6 +11,7 @@ from pydantic import Field
 
 from ml_location.analytics_reader import AnalyticsWarehouse
 from ml_location.churn_definition import ChurnDefinition
+from ml_location.column_lineage import column_lineage
 from ml_location.duckdb_files import quoted
 from ml_location.features import (
     CHURN_LABEL,
@@ -123,6 +124,7 @@ def customer_features(context: dg.AssetExecutionContext, analytics: AnalyticsWar
     return dg.MaterializeResult(
         value=features,
         metadata={
+            **column_lineage(context.asset_key),
             "churn_months_without_order": churn.months_without_order,
             "training_as_of": str(training["as_of"].max().date()) if len(training) else "none",
             "training_customers": len(training),
@@ -172,7 +174,11 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
     ]
     return dg.MaterializeResult(
         value=panel,
-        metadata={"months": panel["month"].nunique(), "latest_month": str(panel["month"].max().date())},
+        metadata={
+            **column_lineage(context.asset_key),
+            "months": panel["month"].nunique(),
+            "latest_month": str(panel["month"].max().date()),
+        },
         check_results=checks,
     )
 
@@ -377,6 +383,7 @@ def customer_risk_scores(
     return dg.MaterializeResult(
         value=scores,
         metadata={
+            **column_lineage(context.asset_key),
             "model_version": dg.MetadataValue.text(f"v{customer_churn_model.version}"),
             **{f"customers_{tier}_risk": int(tiers.get(tier, 0)) for tier in ("high", "medium", "low")},
             "mean_churn_probability": round(float(scores["churn_probability"].mean()), 4) if len(scores) else 0.0,
@@ -407,6 +414,7 @@ def product_demand_forecasts(
     return dg.MaterializeResult(
         value=forecasts,
         metadata={
+            **column_lineage(context.asset_key),
             "model_version": dg.MetadataValue.text(f"v{demand_forecast_model.version}"),
             "forecast_units_total": round(float(forecasts["forecast_units"].sum()), 1),
             "products_to_restock": int((forecasts["inventory_recommendation"] == "increase stock").sum()),

@@ -47,7 +47,7 @@ PRODUCT_FEATURE_DESCRIPTIONS = {
     "orders_lag1": "Orders containing the product in the month.",
     "months_on_sale": "Months since the product's first sale, as of the month (1 = first month).",
     "target_month_of_year": "Calendar month (1-12) of the month forecast.",
-    "retail_price": "Retail price, from product_performance.",
+    "retail_price": "Retail price.",
 }
 PRODUCT_FEATURES = tuple(PRODUCT_FEATURE_DESCRIPTIONS)
 DEMAND_TARGET = "next_month_units"
