@@ -275,9 +275,7 @@ def column_definitions(columns: list[str]) -> sql.Composable:
     """Every column text, but the line number and the has_<column> flags."""
     types = {"file_line": "bigint"}
     return sql.SQL(", ").join(
-        sql.SQL("{} {}").format(
-            sql.Identifier(c), sql.SQL(types.get(c, "boolean" if c.startswith("has_") else "text"))
-        )
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types.get(c, "boolean" if c.startswith("has_") else "text")))
         for c in columns
     )
 
