@@ -163,7 +163,8 @@
     ).columns[0].values() | list -%}
     {%- set facts = {"stem": stem, "not_loaded": none, "found": found} -%}
     {%- if found | length == 1 -%}
-        {%- do facts.update(duckdb_batch_facts(found, raw_columns(table_name) | map(attribute='name') | list)[0][1]) -%}
+        {%- set columns = raw_columns(table_name) -%}
+        {%- do facts.update(duckdb_batch_facts(found, columns | map(attribute='name') | list, optional_columns(columns))[0][1]) -%}
     {%- endif -%}
     {{ return(facts) }}
 {%- endmacro %}

@@ -7,9 +7,9 @@ number, text and reason), streams it as Arrow batches through
 `COPY ... FROM STDIN` into a new table holding every column of the file as text, and swaps that table in
 for raw.<table> in the transaction that records what it found in raw.landing_files. A reader sees the
 old table or the new one, never half of one. An optional contract column a file lacks (orders' line_number)
-is loaded null, beside `has_<column>` (false), as dbt-duckdb's raw views give it. The checks of the file contract (missing, empty, header
-only, missing columns) are not made here: dbt's on-run-start hook makes them, on what this recorded,
-with the same messages as on DuckDB (macros/raw_files.sql register_raw_files)."""
+is loaded null, beside `has_<column>` (false), as dbt-duckdb's raw views give it. The checks of the file
+contract (missing, empty, header only, missing columns) are not made here: dbt's on-run-start hook makes
+them, on what this recorded, with the same messages as on DuckDB (macros/raw_files.sql register_raw_files)."""
 
 import io
 import os
@@ -116,11 +116,13 @@ def text_batches(file: str, columns: list[str], present: list[str]):
     if file.endswith(".csv"):
         yield from csv_lines(file, columns)
         return
-    as_text = [
-        f'cast("{c.replace(chr(34), chr(34) * 2)}" as varchar)' if c in present else "cast(null as varchar)"
-        for c in columns
-    ]
-    nulls = ["cast(null as bigint)", "cast(null as varchar)", "cast(null as varchar)"]
+
+    def quoted_name(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    # Named as the columns, as csv_lines names them: the loader selects them by name.
+    as_text = [f"cast({quoted_name(c) if c in present else 'null'} as varchar) as {quoted_name(c)}" for c in columns]
+    nulls = [f"cast(null as {kind}) as {name}" for name, kind in zip(LINE_COLUMNS, ("bigint", "varchar", "varchar"))]
     quoted = "'" + file.replace("'", "''") + "'"
     with duckdb.connect() as con:
         try:
