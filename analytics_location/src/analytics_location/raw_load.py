@@ -122,7 +122,10 @@ def text_batches(file: str, columns: list[str], present: list[str]):
 
     # Named as the columns, as csv_lines names them: the loader selects them by name.
     as_text = [f"cast({quoted_name(c) if c in present else 'null'} as varchar) as {quoted_name(c)}" for c in columns]
-    nulls = [f"cast(null as {kind}) as {name}" for name, kind in zip(LINE_COLUMNS, ("bigint", "varchar", "varchar"))]
+    nulls = [
+        f"cast(null as {kind}) as {name}"
+        for name, kind in zip(LINE_COLUMNS, ("bigint", "varchar", "varchar"), strict=True)
+    ]
     quoted = "'" + file.replace("'", "''") + "'"
     with duckdb.connect() as con:
         try:
