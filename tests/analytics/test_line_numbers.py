@@ -258,3 +258,27 @@ def test_daily_batches_with_line_numbers_build_as_a_full_refresh_would(pair):
     (pair.landing.batches / "2024-04-02.parquet").unlink()
     pair.check()
     assert pair.rows("select count(*) from staging.stg_orders where line_number is null") == [(0,)]
+
+
+def test_datagen_line_numbers_give_some_orders_a_product_on_two_lines(tmp_path):
+    """`python -m datagen --line-numbers`: line numbers 1, 2, ... within each order, a product on two lines of
+    a few orders, and the broken duplicates copies of a line's (order_id, line_number); without the flag, no
+    such column."""
+    from datagen.generate import Sizes, generate
+
+    summary = generate(tmp_path / "with", Sizes.for_orders(20_000), line_numbers=True)
+    generate(tmp_path / "without", Sizes.for_orders(20_000))
+    with duckdb.connect() as con:
+        lines = f"read_parquet('{tmp_path / 'with' / 'orders.parquet'}')"
+        repeated = con.execute(
+            f"select count(*) from (select order_id, product_id from {lines} group by all having count(*) > 1)"
+        ).fetchone()[0]
+        copies = con.execute(f"select count(*) - count(distinct (order_id, line_number)) from {lines}").fetchone()[0]
+        first_lines = con.execute(
+            f"select min(line_number), count(*) filter (line_number is null) from {lines}"
+        ).fetchone()
+        without = con.execute(f"describe select * from read_parquet('{tmp_path / 'without' / 'orders.parquet'}')")
+        assert "line_number" not in [row[0] for row in without.fetchall()]
+    assert first_lines == (1, 0)
+    assert copies == summary.broken["orders"]["duplicate_line"] > 0
+    assert repeated > copies  # the orders holding a product twice, beyond the duplicates' copies
