@@ -21,6 +21,23 @@
     unique_key='order_id',
     replaced_keys='affected_orders',
 ) }}
+{#- A tie of the vote goes to the pair of the order's lowest line key. -#}
+{%- set lowest_line_key = [] %}
+{%- for part in order_line_key() %}{% do lowest_line_key.append("min(" ~ part ~ ") nulls last") %}{% endfor %}
+{#- The reasons of steps 2 and 3 name the line's key: line_number when its file has line numbers, else
+    product_id. -#}
+{%- set keyed_by = [("product_id", "contested_lines.line_number is null"),
+    ("line_number", "contested_lines.line_number is not null")] %}
+{%- set differs = [] %}
+{%- for column, what in [("customer_id", "customer"), ("order_date", "date")] %}
+    {%- for key, keyed in keyed_by %}
+        {%- do differs.append((
+            keyed ~ " and contested_lines." ~ column ~ " != order_headers.order_" ~ column,
+            column ~ " differs from its order: the order has the " ~ what
+                ~ " of most of its lines (on a tie, of its lowest " ~ key ~ ")",
+        )) %}
+    {%- endfor %}
+{%- endfor %}
 with
 
 -- Read once here, but through `typed`, which three parts below read: left to itself, DuckDB stores this
@@ -145,7 +162,7 @@ order_header_votes as (
         order_date,
         row_number() over (
             partition by order_id
-            order by count(*) desc, {% for part in order_line_key() %}min({{ part }}) nulls last{{ ", " if not loop.last }}{% endfor %}
+            order by count(*) desc, {{ lowest_line_key | join(', ') }}
         ) as vote_rank
     from contested_lines
     where copy_number = 1
@@ -180,23 +197,11 @@ contested_verdicts as (
         contested_lines.batch,
         contested_lines.file_line,
         contested_lines.line_text,
-        -- The messages name the line's key: line_number when its file has line numbers, else product_id.
-        {%- set keyed_by = [("product_id", "contested_lines.line_number is null"),
-            ("line_number", "contested_lines.line_number is not null")] %}
         case
-            {%- for key, keyed in keyed_by %}
-            when contested_lines.copy_number > 1 and {{ keyed }}
-                then 'duplicate order line: another row with this order_id and {{ key }} was kept'
-            {%- endfor %}
-            {%- set differs = [] %}
-            {%- for key, keyed in keyed_by %}
-                {%- do differs.append((keyed ~ " and contested_lines.customer_id != order_headers.order_customer_id",
-                    "customer_id differs from its order: the order has the customer of most of its lines (on a tie, of its lowest " ~ key ~ ")")) %}
-            {%- endfor %}
-            {%- for key, keyed in keyed_by %}
-                {%- do differs.append((keyed ~ " and contested_lines.order_date != order_headers.order_order_date",
-                    "order_date differs from its order: the order has the date of most of its lines (on a tie, of its lowest " ~ key ~ ")")) %}
-            {%- endfor %}
+            when contested_lines.copy_number > 1 and contested_lines.line_number is null
+                then 'duplicate order line: another row with this order_id and product_id was kept'
+            when contested_lines.copy_number > 1
+                then 'duplicate order line: another row with this order_id and line_number was kept'
             else {{ problems(differs) }}
         end as reason
     from contested_lines
