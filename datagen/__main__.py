@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         help="add one batch of M order lines to an existing raw/orders/ folder, continuing its history "
         "(new customers included, in a rewritten customers snapshot); generates nothing else",
     )
+    parser.add_argument(
+        "--line-numbers",
+        action="store_true",
+        help="give orders the optional column line_number, with 1%% of the orders of several lines holding "
+        "a product on two lines (default: no such column, one line per product)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="directory (default: $WAREHOUSE_DIR/raw)")
     parser.add_argument(
         "--if-empty",
@@ -80,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         end=args.end_date,
         years=args.years,
         progress=lambda line: print(line, file=sys.stderr, flush=True),
+        line_numbers=args.line_numbers,
     )
     if args.batches:
         files = split_into_batches(out, args.batches, args.seed, args.format)

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from datagen.generate import FORMATS, LINES_PER_ORDER_P, SCHEMAS
+from datagen.generate import FORMATS, LINES_PER_ORDER_P, ORDERS_WITH_LINE_NUMBERS, SCHEMAS
 
 LATE_SHARE = 0.02  # of orders: delivered 1 to 3 batches after the one of their day
 RESENT_SHARE = 0.001  # of lines: sent again in the next batch, with their own quantity
@@ -38,6 +38,9 @@ def split_into_batches(raw: Path, batches: int, seed: int, fmt: str) -> list[Pat
     with duckdb.connect() as con:
         con.execute("set preserve_insertion_order = false")
         first, last = con.execute(f"select min(order_date), max(order_date) from {reader}").fetchone()
+        # The contract's columns the file has: line_number only when generated with --line-numbers.
+        present = [column[0] for column in con.execute(f"select * from {reader} limit 0").description]
+        columns = ", ".join(name for name in ORDERS_WITH_LINE_NUMBERS.names if name in present)
         span = (last - first).days + 1
         # An order's batch: the one of its first line's day, a share of orders 1 to 3 batches later (late),
         # and a share of lines once more in the next batch (resent). Hashes of the ids keep it seeded.
@@ -57,12 +60,12 @@ def split_into_batches(raw: Path, batches: int, seed: int, fmt: str) -> list[Pat
                 from {reader} as raw_lines left join orders using (order_id)
             )
             select
-                order_id, customer_id, product_id, quantity, price, order_date,
+                {columns},
                 least(batch, {batches - 1}) as batch
             from placed
             union all
             select
-                order_id, customer_id, product_id, cast(quantity + 1 as integer) as quantity, price, order_date,
+                {columns.replace("quantity", "cast(quantity + 1 as integer) as quantity")},
                 batch + 1 as batch
             from placed
             where batch < {batches - 1} and hash(order_id, product_id, {seed}, 2) % 100000 < {RESENT_SHARE * 100000}
@@ -72,10 +75,7 @@ def split_into_batches(raw: Path, batches: int, seed: int, fmt: str) -> list[Pat
             day = first + timedelta(days=(index + 1) * span // batches - 1)
             path = folder / f"{day.isoformat()}.{fmt}"
             options = "(format parquet)" if fmt == "parquet" else "(format csv, header true)"
-            con.execute(
-                f"copy (select {', '.join(SCHEMAS['orders'].names)} from lines where batch = {index}) "
-                f"to '{path}' {options}"
-            )
+            con.execute(f"copy (select {columns} from lines where batch = {index}) to '{path}' {options}")
             written.append(path)
     single.unlink()
     return written

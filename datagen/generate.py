@@ -8,7 +8,9 @@ Zipf-like popularity, distinct within an order. A small share of rows of each ta
 purpose, one kind of problem per row, so the quarantine has something of every kind to explain. Order
 lines are generated and written in chunks of at most CHUNK_ROWS lines (whole orders, the last one cut to
 fit), each from its own seeded stream, so memory stays flat and the output depends on the seed and the
-sizes only.
+sizes only. With `line_numbers`, orders gets the optional column line_number (1, 2, ... within an order)
+and a share REPEATED_PRODUCT_SHARE of the orders of two lines or more holds its first line's product on
+its second line too, as TPC-H and shop exports do; without it the output is what it always was.
 """
 
 import time
@@ -29,6 +31,8 @@ CHUNK_ROWS = 1_000_000
 LINES_PER_ORDER_P = 0.55
 MAX_LINES_PER_ORDER = 12
 FORMATS = ("parquet", "csv")
+# With line numbers: the share of orders of several lines that hold a product on two lines.
+REPEATED_PRODUCT_SHARE = 0.01
 
 # The raw-file contract (analytics_dbt/models/staging/_raw__sources.yml), as Arrow types.
 SCHEMAS = {
@@ -62,6 +66,9 @@ SCHEMAS = {
         ]
     ),
 }
+
+# orders with the optional contract column line_number (datagen --line-numbers).
+ORDERS_WITH_LINE_NUMBERS = SCHEMAS["orders"].append(pa.field("line_number", pa.int64()))
 
 # Kinds of broken rows, per table. Each broken row has exactly one of them.
 CUSTOMER_FAULTS = ("null_customer_id", "duplicate_customer_id", "bad_tier")
@@ -139,8 +146,8 @@ def day_weights(start: date, days: int) -> np.ndarray:
 
 
 class Generator:
-    def __init__(self, sizes: Sizes, seed: int, bad_rate: float, end: date, years: int):
-        self.sizes, self.seed, self.bad_rate = sizes, seed, bad_rate
+    def __init__(self, sizes: Sizes, seed: int, bad_rate: float, end: date, years: int, line_numbers: bool = False):
+        self.sizes, self.seed, self.bad_rate, self.line_numbers = sizes, seed, bad_rate, line_numbers
         self.end = end
         self.start = end - timedelta(days=365 * years)
         self.days = (self.end - self.start).days + 1
@@ -296,16 +303,21 @@ class Generator:
         moved = faults["date_disagrees"]
         shift = rng.integers(1, 31, len(moved))
         day[moved] = np.where(day[moved] + shift < self.days, day[moved] + shift, day[moved] - shift)
-        # A duplicate line repeats another valid line of the chunk (same order and product), as a retried
-        # export would, with its own quantity.
+        line_number = None
+        if self.line_numbers:
+            line_number = (np.arange(rows) - starts[order_of_line] + 1).astype(np.int64)
+            self._repeat_products(index, faults, order_of_line, starts, lines, customer, product, product_id, price)
+        # A duplicate line repeats another valid line of the chunk (same order and product, or line number),
+        # as a retried export would, with its own quantity.
         duplicates = faults["duplicate_line"]
         if len(duplicates):
             broken = np.concatenate(list(faults.values()))
             contested = np.isin(order_of_line, order_of_line[broken])
             valid = np.flatnonzero(~contested & self.safe_customer[customer] & self.safe_product[product])
             source = rng.choice(valid, len(duplicates), replace=False)
-            for column in (order_id, customer_id, product_id, price, day):
-                column[duplicates] = column[source]
+            for column in (order_id, customer_id, product_id, price, day, line_number):
+                if column is not None:
+                    column[duplicates] = column[source]
 
         table = pa.table(
             {
@@ -315,12 +327,27 @@ class Generator:
                 "quantity": quantity,
                 "price": price,
                 "order_date": pa.array(np.datetime64(self.start) + day, mask=date_null),
+                **({"line_number": line_number} if self.line_numbers else {}),
             },
-            schema=SCHEMAS["orders"],
+            schema=ORDERS_WITH_LINE_NUMBERS if self.line_numbers else SCHEMAS["orders"],
         )
         # A duplicate may have taken the only line of its order: count the orders that kept a line.
         kept_lines = lines - np.bincount(order_of_line[duplicates], minlength=orders)
         return table, {k: len(v) for k, v in faults.items()}, int(np.count_nonzero(kept_lines))
+
+    def _repeat_products(self, index, faults, order_of_line, starts, lines, customer, product, product_id, price):
+        """In place: a share of the orders of two lines or more, none with a broken line, get their first
+        line's product (and price) on their second line. From a stream of its own, so that the lines without
+        line numbers are drawn as they always were."""
+        rng = np.random.default_rng([self.seed, 4, index])
+        broken = np.concatenate(list(faults.values()))
+        contested = np.zeros(len(lines), bool)
+        contested[order_of_line[broken]] = True
+        contested[order_of_line[~(self.safe_customer[customer] & self.safe_product[product])]] = True
+        candidates = np.flatnonzero((lines >= 2) & ~contested)
+        chosen = rng.choice(candidates, int(len(candidates) * REPEATED_PRODUCT_SHARE), replace=False)
+        first, second = starts[chosen], starts[chosen] + 1
+        product_id[second], price[second] = product_id[first], price[first]
 
     def _lines_per_order(self, rng: np.random.Generator, rows: int) -> np.ndarray:
         """Lines of each order, summing to `rows` (the last order cut to fit); never more than products."""
@@ -387,10 +414,10 @@ class RawFileWriter:
     into place at the end: a reader never sees half a file. Removes the table's file in the other format,
     since the contract allows exactly one per table."""
 
-    def __init__(self, directory: Path, table: str, fmt: str):
+    def __init__(self, directory: Path, table: str, fmt: str, schema: pa.Schema | None = None):
         self.path = directory / f"{table}.{fmt}"
         self.partial = directory / f".{table}.{fmt}.partial"
-        self.schema, self.fmt = SCHEMAS[table], fmt
+        self.schema, self.fmt = schema or SCHEMAS[table], fmt
         self.writer = (
             pq.ParquetWriter(self.partial, self.schema)
             if fmt == "parquet"
@@ -419,15 +446,17 @@ def generate(
     end: date = date(2025, 6, 30),
     years: int = 3,
     progress: Callable[[str], None] | None = None,
+    line_numbers: bool = False,
 ) -> Summary:
-    """Write customers, products and orders into `out` and return what was written."""
+    """Write customers, products and orders into `out` and return what was written; orders with the optional
+    column line_number when `line_numbers`."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, not {fmt!r}")
     if sizes.customers < 1 or sizes.products < 1 or sizes.orders < 0:
         raise ValueError(f"need at least one customer and one product, got {sizes}")
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    gen = Generator(sizes, seed, bad_rate, end, years)
+    gen = Generator(sizes, seed, bad_rate, end, years, line_numbers)
     summary = Summary(sizes)
 
     for name, make in (("customers", gen.customers), ("products", gen.products)):
@@ -436,7 +465,7 @@ def generate(
         writer.write(table)
         summary.files[name], summary.rows[name], summary.broken[name] = writer.close(), table.num_rows, broken
 
-    writer = RawFileWriter(out, "orders", fmt)
+    writer = RawFileWriter(out, "orders", fmt, ORDERS_WITH_LINE_NUMBERS if line_numbers else None)
     broken_orders = dict.fromkeys(ORDER_FAULTS, 0)
     next_order_id = 1
     for index, first in enumerate(range(0, sizes.orders, CHUNK_ROWS)):

@@ -54,6 +54,7 @@
         {%- do dirs.append(stem.rsplit('/', 1)[0]) -%}
         {%- set found = facts.found -%}
         {%- set expected = src.columns.keys() | list -%}
+        {%- set optional = optional_columns(src.columns.values()) -%}
         {%- set batched = (src.meta or {}).get('batched', false) and target.type == 'duckdb' -%}
         {#- On PostgreSQL, the raw loader recorded the folder's batch files and the facts of each. -#}
         {%- set batches = batch_files(stem) if batched else facts.get('batch_files') or [] -%}
@@ -62,14 +63,14 @@
                 ~ " exists too; keep either the folder of batches or the single file") -%}
         {%- elif batches and not batched -%}
             {%- for file, file_facts in postgres_batch_facts() -%}
-                {%- do check_file_facts(file, file_facts, expected, problems) -%}
+                {%- do check_file_facts(file, file_facts, expected, optional, problems) -%}
             {%- endfor -%}
         {%- elif batches -%}
-            {%- set batch_facts = duckdb_batch_facts(batches, expected) -%}
+            {%- set batch_facts = duckdb_batch_facts(batches, expected, optional) -%}
             {%- for file, file_facts in batch_facts -%}
-                {%- do check_file_facts(file, file_facts, expected, problems) -%}
+                {%- do check_file_facts(file, file_facts, expected, optional, problems) -%}
             {%- endfor -%}
-            {%- do batch_statements.append(expose_batches(src.name, batches, batch_facts | map(attribute=1) | list, expected)) -%}
+            {%- do batch_statements.append(expose_batches(src.name, batches, batch_facts | map(attribute=1) | list, expected, optional)) -%}
         {%- elif facts.not_loaded -%}
             {%- do problems.append(facts.not_loaded) -%}
         {%- elif found | length == 0 -%}
@@ -77,11 +78,11 @@
                 ~ src.name ~ " (for sample data run `make data`)") -%}
         {%- elif found | length > 1 -%}
             {%- do problems.append(stem ~ ": both " ~ found | join(" and ") ~ " exist; keep exactly one") -%}
-        {%- elif check_file_facts(found[0], facts, expected, problems) -%}
+        {%- elif check_file_facts(found[0], facts, expected, optional, problems) -%}
             {%- if batched -%}
-                {%- do batch_statements.append(expose_batches(src.name, found, [facts], expected)) -%}
+                {%- do batch_statements.append(expose_batches(src.name, found, [facts], expected, optional)) -%}
             {%- else -%}
-                {%- do usable.append((src.name, expected, facts)) -%}
+                {%- do usable.append((src.name, expected, optional, facts)) -%}
             {%- endif -%}
         {%- endif -%}
     {%- endfor -%}
@@ -98,10 +99,17 @@
 {% endmacro %}
 
 
-{% macro check_file_facts(file, facts, expected, problems) -%}
+{% macro optional_columns(columns) -%}
+    {#- The names of the contract columns a file may lack (meta `optional: true` in _raw__sources.yml). -#}
+    {{- return(columns | selectattr('meta') | selectattr('meta.optional') | map(attribute='name') | list) -}}
+{%- endmacro %}
+
+
+{% macro check_file_facts(file, facts, expected, optional, problems) -%}
     {#- The one definition of the checks of one landing file (a snapshot, the single orders file or one batch
         file, on either backend), from its facts {size, columns, has_rows}: appends what is wrong to
-        `problems`, naming the file, and returns whether the file is usable. -#}
+        `problems`, naming the file, and returns whether the file is usable. A file may lack an `optional`
+        contract column (raw.<table> then has it null). -#}
     {%- if facts.size == 0 -%}
         {%- do problems.append(file ~ " is empty (0 bytes)") -%}
         {{- return(false) -}}
@@ -110,11 +118,13 @@
         {{- return(false) -}}
     {%- endif -%}
     {%- set found_columns = facts.columns -%}
-    {%- set missing = expected | reject('in', found_columns) | list -%}
+    {%- set missing = expected | reject('in', found_columns) | reject('in', optional) | list -%}
     {%- set extra = found_columns | reject('in', expected) | list -%}
     {%- if missing -%}
+        {%- set contract = [] -%}
+        {%- for name in expected -%}{%- do contract.append(name ~ (" (optional)" if name in optional else "")) -%}{%- endfor -%}
         {%- do problems.append(file ~ " lacks column(s) " ~ missing | join(", ")
-            ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ expected | join(", ")) -%}
+            ~ "; it has " ~ found_columns | join(", ") ~ "; the contract is " ~ contract | join(", ")) -%}
         {{- return(false) -}}
     {%- elif not facts.has_rows -%}
         {%- do problems.append(file ~ " has no rows") -%}
@@ -153,7 +163,8 @@
     ).columns[0].values() | list -%}
     {%- set facts = {"stem": stem, "not_loaded": none, "found": found} -%}
     {%- if found | length == 1 -%}
-        {%- do facts.update(duckdb_batch_facts(found, raw_columns(table_name) | map(attribute='name') | list)[0][1]) -%}
+        {%- set columns = raw_columns(table_name) -%}
+        {%- do facts.update(duckdb_batch_facts(found, columns | map(attribute='name') | list, optional_columns(columns))[0][1]) -%}
     {%- endif -%}
     {{ return(facts) }}
 {%- endmacro %}
@@ -186,8 +197,8 @@
 {% macro duckdb__expose_raw_files(usable) -%}
     {#- raw.<table> as a view on its file (a CSV file: on its lines' copy), so every build reads the file as it is now. -#}
     create schema if not exists raw;
-    {%- for table_name, columns, facts in usable %}
-    create or replace view raw.{{ table_name }} as {{ read_landing_files([facts.path], [facts], columns) }};
+    {%- for table_name, columns, optional, facts in usable %}
+    create or replace view raw.{{ table_name }} as {{ read_landing_files([facts.path], [facts], columns, optional) }};
     {%- endfor %}
 {%- endmacro %}
 
@@ -214,14 +225,15 @@
 {%- endmacro %}
 
 
-{% macro duckdb_batch_facts(files, expected) -%}
+{% macro duckdb_batch_facts(files, expected, optional) -%}
     {#- [(file, {size, columns, has_rows, problem, read_as})] of every file, for check_file_facts, from the
         plugin's landing_file() (analytics_location/landing_reader.py): it looks at each file before DuckDB
         reads it, and reads a CSV file's lines, malformed ones too, into the Parquet copy `read_as`. -#}
     {%- set facts = [] -%}
     {%- if files -%}
         {%- set cache = raw_dir().rsplit('/', 1)[0] ~ '/landing_cache' -%}
-        {%- for row in run_query("select file, landing_file(file, " ~ sql_string_list(expected) ~ ", " ~ sql_string(cache)
+        {%- for row in run_query("select file, landing_file(file, " ~ sql_string_list(expected) ~ ", "
+            ~ sql_string_list(optional) ~ ", " ~ sql_string(cache)
             ~ ") from unnest(" ~ sql_string_list(files) ~ ") with ordinality as listed(file, position) order by position").rows -%}
             {%- do facts.append((row[0], fromjson(row[1]))) -%}
         {%- endfor -%}
@@ -230,28 +242,47 @@
 {%- endmacro %}
 
 
-{% macro read_landing_files(files, facts, columns) -%}
-    {#- The contract columns of the files, `file` (the landing file each line came in) and the columns of its
-        lines (landing_reader.LINE_COLUMNS: null for a Parquet file, which has rows, not lines), one scan of the
-        Parquet files and one of the CSV files' copies. -#}
-    {%- set parquet, copies, originals = [], [], [] -%}
+{% macro read_landing_files(files, facts, columns, optional) -%}
+    {#- The contract columns of the files, has_<column> for each optional one (whether the line's file has
+        it: null in the column may then mean either), `file` (the landing file each line came in) and the
+        columns of its lines (landing_reader.LINE_COLUMNS: null for a Parquet file, which has rows, not lines),
+        one scan of the Parquet files and one of the CSV files' copies (which hold every contract column). -#}
+    {%- set parquet, copies, originals, csv_files = [], [], [], [] -%}
     {%- for file in files -%}
         {%- set read_as = facts[loop.index0].read_as -%}
         {%- if read_as == file -%}
             {%- do parquet.append(file) -%}
         {%- else -%}
             {%- do copies.append(read_as) -%}
+            {%- do csv_files.append(file) -%}
             {%- do originals.append("(" ~ sql_string(read_as) ~ ", " ~ sql_string(file) ~ ")") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set parquet_columns, copy_columns = [], [] -%}
+    {%- for column in columns -%}
+        {%- set having = [] -%}
+        {%- for position in range(files | length) if column in facts[position].columns -%}
+            {%- do having.append(files[position]) -%}
+        {%- endfor -%}
+        {#- read_parquet(union_by_name) gives null for the files without the column, when one of them has it. -#}
+        {%- set in_parquet = parquet | select('in', having) | list -%}
+        {%- do parquet_columns.append(column if in_parquet or column not in optional
+            else "cast(null as varchar) as " ~ column) -%}
+        {%- do copy_columns.append(column) -%}
+        {%- if column in optional -%}
+            {%- do parquet_columns.append(file_in("filename", in_parquet, parquet) ~ " as has_" ~ column) -%}
+            {%- do copy_columns.append(file_in("originals.file", csv_files | select('in', having) | list, csv_files)
+                ~ " as has_" ~ column) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- set parts = [] -%}
     {%- if parquet -%}
-        {%- do parts.append("select " ~ columns | join(", ") ~ ", filename as file, cast(null as bigint) as file_line, "
+        {%- do parts.append("select " ~ parquet_columns | join(", ") ~ ", filename as file, cast(null as bigint) as file_line, "
             ~ "cast(null as varchar) as line_text, cast(null as varchar) as read_problem from read_parquet("
             ~ sql_string_list(parquet) ~ ", filename = true, union_by_name = true)") -%}
     {%- endif -%}
     {%- if copies -%}
-        {%- do parts.append("select " ~ columns | join(", ") ~ ", originals.file, file_line, line_text, read_problem "
+        {%- do parts.append("select " ~ copy_columns | join(", ") ~ ", originals.file, file_line, line_text, read_problem "
             ~ "from read_parquet(" ~ sql_string_list(copies) ~ ", filename = true) as lines inner join (values "
             ~ originals | join(", ") ~ ") as originals(copy, file) on lines.filename = originals.copy") -%}
     {%- endif -%}
@@ -259,13 +290,24 @@
 {%- endmacro %}
 
 
-{% macro expose_batches(table_name, files, facts, columns) -%}
+{% macro file_in(expression, subset, files) -%}
+    {#- Whether `expression` (a file's name) is one of `subset` of `files`, as SQL. -#}
+    {%- if not subset -%}false
+    {%- elif subset | length == files | length -%}true
+    {%- else -%}{{ expression }} in ({{ sql_string_list(subset)[1:-1] }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro expose_batches(table_name, files, facts, columns, optional) -%}
     {#- raw.<table>: every line of every batch file (read_landing_files), with `batch` (the file's name) and
         `batch_fingerprint` (warehouse_paths.landing_fingerprint: size and modification time in µs). -#}
+    {%- set has = [] -%}
+    {%- for column in optional -%}{%- do has.append("has_" ~ column) -%}{%- endfor %}
     create or replace view raw.{{ table_name }} as
-        select lines.{{ (columns + ["file_line", "line_text", "read_problem"]) | join(", lines.") }},
+        select lines.{{ (columns + has + ["file_line", "line_text", "read_problem"]) | join(", lines.") }},
             parse_filename(lines.file) as batch,
             cast(listing.size as varchar) || ':' || cast(epoch_us(listing.last_modified) as varchar) as batch_fingerprint
-        from ({{ read_landing_files(files, facts, columns) }}) as lines
+        from ({{ read_landing_files(files, facts, columns, optional) }}) as lines
         inner join read_blob({{ sql_string_list(files) }}) as listing on lines.file = listing.filename;
 {%- endmacro %}

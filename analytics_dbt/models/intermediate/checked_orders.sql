@@ -1,13 +1,15 @@
 -- Every raw order line, typed, with the reason it is rejected (null when it is staged). A line is
--- identified by (order_id, product_id); all lines of an order share its customer_id and order_date.
+-- identified by its line key (order_line_key(): (order_id, line_number) when its file has the optional
+-- column line_number, else (order_id, product_id)); all lines of an order share its customer_id and order_date.
 -- A line is rejected, in this order of checks:
---   1. for a problem of its own (line_checks): a value that does not cast, a missing value, a customer
---      or product that is not staged (a customer rejected upstream takes its orders with it),
---      quantity <= 0, price < 0;
---   2. as a duplicate: another valid line has the same (order_id, product_id); the copy kept is the
---      first by batch (file name), order_date, customer_id, quantity, price;
+--   1. for a problem of its own (line_checks): a value that does not cast, a missing value (line_number
+--      only in a file that has the column), a customer or product that is not staged (a customer
+--      rejected upstream takes its orders with it), quantity <= 0, price < 0;
+--   2. as a duplicate: another valid line has the same line key; the copy kept is the first by batch
+--      (file name), order_date, customer_id, quantity, price;
 --   3. when its customer_id or order_date differs from its order's. An order's customer and date are
---      the pair most of its valid lines carry; on a tie, the pair of its line with the lowest product_id.
+--      the pair most of its valid lines carry; on a tie, the pair of its line with the lowest line key
+--      (the lowest line_number; without line numbers, the lowest product_id).
 -- Steps 2 and 3 only look at the lines of contested orders (few); every other line streams through.
 -- Lines come from every batch (typed_orders): the copy kept of a duplicate is the one of the earliest
 -- batch (by file name), and an order's customer and date are voted by its lines from all batches.
@@ -19,6 +21,23 @@
     unique_key='order_id',
     replaced_keys='affected_orders',
 ) }}
+{#- A tie of the vote goes to the pair of the order's lowest line key. -#}
+{%- set lowest_line_key = [] %}
+{%- for part in order_line_key() %}{% do lowest_line_key.append("min(" ~ part ~ ") nulls last") %}{% endfor %}
+{#- The reasons of steps 2 and 3 name the line's key: line_number when its file has line numbers, else
+    product_id. -#}
+{%- set keyed_by = [("product_id", "contested_lines.line_number is null"),
+    ("line_number", "contested_lines.line_number is not null")] %}
+{%- set differs = [] %}
+{%- for column, what in [("customer_id", "customer"), ("order_date", "date")] %}
+    {%- for key, keyed in keyed_by %}
+        {%- do differs.append((
+            keyed ~ " and contested_lines." ~ column ~ " != order_headers.order_" ~ column,
+            column ~ " differs from its order: the order has the " ~ what
+                ~ " of most of its lines (on a tie, of its lowest " ~ key ~ ")",
+        )) %}
+    {%- endfor %}
+{%- endfor %}
 with
 
 -- Read once here, but through `typed`, which three parts below read: left to itself, DuckDB stores this
@@ -49,12 +68,15 @@ typed as (
         quantity,
         price,
         order_date,
+        line_number,
+        has_line_number,
         coalesce(raw_order_id, cast(order_id as varchar)) as raw_order_id,
         coalesce(raw_customer_id, cast(customer_id as varchar)) as raw_customer_id,
         coalesce(raw_product_id, cast(product_id as varchar)) as raw_product_id,
         coalesce(raw_quantity, cast(quantity as varchar)) as raw_quantity,
         coalesce(raw_price, cast(price as varchar)) as raw_price,
         coalesce(raw_order_date, cast(order_date as varchar)) as raw_order_date,
+        coalesce(raw_line_number, cast(line_number as varchar)) as raw_line_number,
         batch,
         file_line,
         line_text,
@@ -67,14 +89,15 @@ typed as (
     {%- endif %}
 ),
 
--- Contested orders (few): those with a product on more than one line, or whose lines disagree on
+-- Contested orders (few): those with a line key on more than one line, or whose lines disagree on
 -- customer or date. Found on the typed rows, before any lookup, so these passes over every line stay
--- cheap; step 1 is applied to their lines below.
-orders_with_repeated_products as (
+-- cheap; step 1 is applied to their lines below. (A line_number that does not cast keys its line by
+-- product here: at worst an order is contested for nothing, and the line is rejected in step 1.)
+orders_with_repeated_lines as (
     select order_id
     from typed
     where order_id is not null
-    group by order_id, product_id
+    group by order_id, {{ order_line_key() | join(', ') }}
     having count(*) > 1
 ),
 
@@ -87,7 +110,7 @@ orders_with_disagreeing_lines as (
 ),
 
 contested_orders as (
-    select order_id as contested_order_id from orders_with_repeated_products
+    select order_id as contested_order_id from orders_with_repeated_lines
     union
     select order_id from orders_with_disagreeing_lines
 ),
@@ -111,6 +134,7 @@ line_checks as {{ reused_cte() }} (
             ("raw_price is null", "price is null"),
             ("price < 0", "price is negative"),
             ("raw_order_date is null", "order_date is null"),
+            ("raw_line_number is null and has_line_number", "line_number is null"),
         ]) }}) as problems
     from typed
     left join staged_customers on typed.customer_id = staged_customers.known_customer_id
@@ -118,12 +142,12 @@ line_checks as {{ reused_cte() }} (
     left join contested_orders on typed.order_id = contested_orders.contested_order_id
 ),
 
--- Step 2: the valid lines of contested orders, numbered among the copies of their (order_id, product_id).
+-- Step 2: the valid lines of contested orders, numbered among the copies of their line key.
 contested_lines as (
     select
         *,
         row_number() over (
-            partition by order_id, product_id
+            partition by order_id, {{ order_line_key() | join(', ') }}
             order by batch, order_date, customer_id, quantity, price
         ) as copy_number
     from line_checks
@@ -136,7 +160,10 @@ order_header_votes as (
         order_id,
         customer_id,
         order_date,
-        row_number() over (partition by order_id order by count(*) desc, min(product_id)) as vote_rank
+        row_number() over (
+            partition by order_id
+            order by count(*) desc, {{ lowest_line_key | join(', ') }}
+        ) as vote_rank
     from contested_lines
     where copy_number = 1
     group by order_id, customer_id, order_date
@@ -159,24 +186,23 @@ contested_verdicts as (
         contested_lines.quantity,
         contested_lines.price,
         contested_lines.order_date,
+        contested_lines.line_number,
         contested_lines.raw_order_id,
         contested_lines.raw_customer_id,
         contested_lines.raw_product_id,
         contested_lines.raw_quantity,
         contested_lines.raw_price,
         contested_lines.raw_order_date,
+        contested_lines.raw_line_number,
         contested_lines.batch,
         contested_lines.file_line,
         contested_lines.line_text,
         case
-            when contested_lines.copy_number > 1
+            when contested_lines.copy_number > 1 and contested_lines.line_number is null
                 then 'duplicate order line: another row with this order_id and product_id was kept'
-            else {{ problems([
-                ("contested_lines.customer_id != order_headers.order_customer_id",
-                    "customer_id differs from its order: the order has the customer of most of its lines (on a tie, of its lowest product_id)"),
-                ("contested_lines.order_date != order_headers.order_order_date",
-                    "order_date differs from its order: the order has the date of most of its lines (on a tie, of its lowest product_id)"),
-            ]) }}
+            when contested_lines.copy_number > 1
+                then 'duplicate order line: another row with this order_id and line_number was kept'
+            else {{ problems(differs) }}
         end as reason
     from contested_lines
     inner join order_headers on contested_lines.order_id = order_headers.header_order_id
@@ -190,12 +216,14 @@ verdicts as (
         quantity,
         price,
         order_date,
+        line_number,
         raw_order_id,
         raw_customer_id,
         raw_product_id,
         raw_quantity,
         raw_price,
         raw_order_date,
+        raw_line_number,
         batch,
         file_line,
         line_text,
@@ -218,12 +246,14 @@ select
     quantity,
     price,
     order_date,
+    line_number,
     case when reason is not null then raw_order_id end as raw_order_id,
     case when reason is not null then raw_customer_id end as raw_customer_id,
     case when reason is not null then raw_product_id end as raw_product_id,
     case when reason is not null then raw_quantity end as raw_quantity,
     case when reason is not null then raw_price end as raw_price,
     case when reason is not null then raw_order_date end as raw_order_date,
+    case when reason is not null then raw_line_number end as raw_line_number,
     case when reason is not null then file_line end as file_line,
     line_text,
     reason

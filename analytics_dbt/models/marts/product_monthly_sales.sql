@@ -27,12 +27,12 @@ order_lines as (
     {%- endif %}
 )
 
--- An order has at most one line per product (stg_orders is unique on order_id, product_id), so a
--- product's lines are the orders containing it.
+-- An order may hold a product on several lines (with line numbers): it counts once among the orders
+-- containing the product; units and revenue sum all its lines.
 select
     product_id,
     cast(date_trunc('month', order_date) as date) as month,
-    count(*) as orders,
+    count(distinct order_id) as orders,
     cast(sum(quantity) as bigint) as units_sold,
     cast(sum(amount) as double precision) as revenue
 from order_lines

@@ -21,12 +21,12 @@ order_lines as (
     {% if is_incremental() %}where product_id in (select changed_keys.product_id from changed_keys){% endif %}
 ),
 
--- An order has at most one line per product (stg_orders is unique on order_id, product_id), so a
--- product's lines are the orders containing it.
+-- An order may hold a product on several lines (with line numbers): it counts once among the orders
+-- containing the product; units and revenue sum all its lines.
 sales as (
     select
         product_id,
-        count(*) as orders,
+        count(distinct order_id) as orders,
         sum(quantity) as units_sold,
         sum(amount) as revenue
     from order_lines

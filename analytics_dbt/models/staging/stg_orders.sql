@@ -7,6 +7,7 @@ select
     order_id,
     customer_id,
     product_id,
+    line_number,
     order_date,
     quantity,
     price,

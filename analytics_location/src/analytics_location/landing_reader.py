@@ -14,6 +14,8 @@ from the raw-file hook, and the PostgreSQL raw loader (raw_load.py) calls it bef
   (`read_problem`): a field count other than the header's, a carriage return inside an unquoted field, text
   after a closing quote, a quote never closed, bytes that are not UTF-8. Every other line is read as before;
   a blank line is no line. checked_<table> quarantines the row with `read_problem` as its reason.
+- **An optional contract column** (meta `optional: true` in _raw__sources.yml, e.g. orders' line_number) may be
+  absent from a file: the file is still usable, and its lines have the column null.
 
 The CSV dialect is RFC 4180's, as exported by spreadsheets and databases: comma-separated, `"` quotes, `""`
 inside quotes, LF or CRLF line ends, a header line, UTF-8 (with or without a byte-order mark); an empty
@@ -62,6 +64,11 @@ class LandingFile:
 
     def facts(self) -> dict:
         return asdict(self)
+
+    def usable(self, contract: list[str], optional: list[str]) -> bool:
+        """Readable, with rows and every contract column but the optional ones."""
+        required = set(contract) - set(optional)
+        return self.problem is None and self.size > 0 and bool(self.has_rows) and required <= set(self.columns)
 
 
 def inspect(path: str) -> LandingFile:
@@ -170,14 +177,16 @@ def decode(line: bytes) -> tuple[str, bool]:
 
 def csv_lines(path: str, contract: list[str]) -> Iterator[pa.RecordBatch]:
     """Every line of a CSV file after its header, in batches: the contract columns as text (null for an empty
-    field, and for a line that cannot be read) and LINE_COLUMNS. The file must be usable (`inspect`)."""
+    field, for a line that cannot be read, and for an optional column the file lacks) and LINE_COLUMNS. The
+    file must be usable (`LandingFile.usable`)."""
     columns = {name: [] for name in (*contract, *LINE_COLUMNS)}
     records = csv_records(path)
     header = [name.strip() for name in next(records)[2] or []]
-    positions = [header.index(name) for name in contract]
+    positions = [header.index(name) if name in header else None for name in contract]
     for number, text, fields, problem in records:
         for name, position in zip(contract, positions, strict=True):
-            columns[name].append(None if problem or fields[position] == "" else fields[position])
+            absent = problem or position is None or fields[position] == ""
+            columns[name].append(None if absent else fields[position])
         columns["file_line"].append(number)
         columns["line_text"].append(text if problem else None)
         columns["read_problem"].append(problem)
@@ -338,9 +347,10 @@ def glob_escape(name: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", name)
 
 
-def landing_file(path: str, contract: list[str], cache_dir: str) -> str:
+def landing_file(path: str, contract: list[str], optional: list[str], cache_dir: str) -> str:
     """The SQL function dbt's hook calls on DuckDB: the file's facts as JSON, with `read_as`, the Parquet file
-    the raw view reads for it (the file itself, or its CSV lines' copy) when it is usable."""
+    the raw view reads for it (the file itself, or its CSV lines' copy, with every `contract` column) when it
+    is usable (it may lack the `optional` ones)."""
     try:
         if path.endswith(".csv") and (cached := cached_facts(path, contract, cache_dir)):
             return json.dumps(cached)
@@ -356,7 +366,6 @@ def landing_file(path: str, contract: list[str], cache_dir: str) -> str:
             }
         )
     facts = found.facts()
-    usable = found.problem is None and found.size > 0 and found.has_rows and not set(contract) - set(found.columns)
-    if usable:
+    if found.usable(contract, optional):
         facts["read_as"] = readable_copy(path, contract, cache_dir, facts) if path.endswith(".csv") else path
     return json.dumps(facts)

@@ -151,11 +151,15 @@ def changed_batch_observations(key: dg.AssetKey, table: str, seen: dict[str, str
     return [batch_observation(key, table, batch, version, change, delivery) for batch, version, change in changes]
 
 
-def raw_contracts() -> dict[str, list[str]]:
-    """Table name -> its contract columns, in the order of models/staging/_raw__sources.yml (the manifest)."""
+def raw_contracts() -> dict[str, tuple[list[str], list[str]]]:
+    """Table name -> its contract columns, in the order of models/staging/_raw__sources.yml (the manifest),
+    and those of them a file may lack (meta `optional: true`)."""
     manifest = json.loads(analytics_dbt_project.manifest_path.read_text())
     return {
-        source["name"]: list(source["columns"])
+        source["name"]: (
+            list(source["columns"]),
+            [name for name, column in source["columns"].items() if (column.get("meta") or {}).get("optional")],
+        )
         for source in manifest["sources"].values()
         if source["source_name"] == RAW_SOURCE
     }

@@ -6,9 +6,10 @@ file with DuckDB, in this process; a CSV file line by line, an unreadable line k
 number, text and reason), streams it as Arrow batches through
 `COPY ... FROM STDIN` into a new table holding every column of the file as text, and swaps that table in
 for raw.<table> in the transaction that records what it found in raw.landing_files. A reader sees the
-old table or the new one, never half of one. The checks of the file contract (missing, empty, header
-only, missing columns) are not made here: dbt's on-run-start hook makes them, on what this recorded,
-with the same messages as on DuckDB (macros/raw_files.sql register_raw_files)."""
+old table or the new one, never half of one. An optional contract column a file lacks (orders' line_number)
+is loaded null, beside `has_<column>` (false), as dbt-duckdb's raw views give it. The checks of the file
+contract (missing, empty, header only, missing columns) are not made here: dbt's on-run-start hook makes
+them, on what this recorded, with the same messages as on DuckDB (macros/raw_files.sql register_raw_files)."""
 
 import io
 import os
@@ -108,14 +109,23 @@ def batch_folder_files(directory: Path, table: str) -> list[str]:
     return sorted((str(p) for fmt in FORMATS for p in folder.glob(f"*.{fmt}")), key=lambda p: Path(p).name)
 
 
-def text_batches(file: str, columns: list[str]):
-    """The file's `columns` as text and LINE_COLUMNS, in Arrow batches: a CSV file's lines as landing_reader
-    reads them, a Parquet file's rows through DuckDB (which has rows, not lines: the line columns null)."""
+def text_batches(file: str, columns: list[str], present: list[str]):
+    """The file's `columns` as text (null for those not `present` in the file) and LINE_COLUMNS, in Arrow
+    batches: a CSV file's lines as landing_reader reads them, a Parquet file's rows through DuckDB (which has
+    rows, not lines: the line columns null)."""
     if file.endswith(".csv"):
         yield from csv_lines(file, columns)
         return
-    as_text = [f'cast("{c.replace(chr(34), chr(34) * 2)}" as varchar)' for c in columns]
-    nulls = ["cast(null as bigint)", "cast(null as varchar)", "cast(null as varchar)"]
+
+    def quoted_name(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    # Named as the columns, as csv_lines names them: the loader selects them by name.
+    as_text = [f"cast({quoted_name(c) if c in present else 'null'} as varchar) as {quoted_name(c)}" for c in columns]
+    nulls = [
+        f"cast(null as {kind}) as {name}"
+        for name, kind in zip(LINE_COLUMNS, ("bigint", "varchar", "varchar"), strict=True)
+    ]
     quoted = "'" + file.replace("'", "''") + "'"
     with duckdb.connect() as con:
         try:
@@ -139,20 +149,33 @@ def connect(url: str):
         ) from None
 
 
-def load_file(connection, table: str, directory: Path, contract: list[str] | None = None) -> Loaded:
-    """Orders (the batched table) batch by batch (load_batches, `contract` its columns); any other table whole."""
+def load_file(connection, table: str, directory: Path) -> Loaded:
+    """Orders (the batched table) batch by batch (load_batches); any other table whole."""
+    contract, optional = contract_columns(table)
     if table == BATCHED_TABLE:
-        return load_batches(connection, directory, contract or contract_columns(table))
-    return load_snapshot(connection, table, directory)
+        return load_batches(connection, directory, contract, optional)
+    return load_snapshot(connection, table, directory, optional)
 
 
-def contract_columns(table: str) -> list[str]:
+def contract_columns(table: str) -> tuple[list[str], list[str]]:
+    """The table's contract columns, and the optional ones among them."""
     from analytics_location.raw_files import raw_contracts  # reads the dbt manifest: only when needed
 
     return raw_contracts()[table]
 
 
-def load_snapshot(connection, table: str, directory: Path) -> Loaded:
+def has_columns(optional: list[str]) -> list[str]:
+    """raw.<table>'s column has_<column> for each optional contract column: whether the row's file has it."""
+    return [f"has_{column}" for column in optional]
+
+
+def with_has_columns(batch: pa.RecordBatch, optional: list[str], present: list[str]) -> pa.RecordBatch:
+    for column in optional:
+        batch = batch.append_column(f"has_{column}", pa.array([column in present] * batch.num_rows, pa.bool_()))
+    return batch
+
+
+def load_snapshot(connection, table: str, directory: Path, optional: list[str]) -> Loaded:
     """Loads the landing file of `table` from `directory` into raw.<table>, and records what it found,
     in one transaction. Without exactly one non-empty file, only the record changes."""
     started = time.monotonic()
@@ -165,7 +188,7 @@ def load_snapshot(connection, table: str, directory: Path) -> Loaded:
             found = inspect(files[0])
             size, columns, has_rows, problem = found.size, found.columns, found.has_rows, found.problem
         if size and problem is None and has_rows:
-            rows = copy_into_new_table(cursor, table, files[0], columns)
+            rows = copy_into_new_table(cursor, table, files[0], columns, optional)
             swap_in(cursor, table)
         # A file that was not loaded leaves the earlier table in place, and so its row count.
         record_facts(
@@ -197,12 +220,12 @@ def record_facts(
     )
 
 
-def load_batches(connection, directory: Path, contract: list[str]) -> Loaded:
+def load_batches(connection, directory: Path, contract: list[str], optional: list[str]) -> Loaded:
     """raw.orders, batch by batch, in one transaction: a batch new or re-delivered since the last load (by
     landing_fingerprint) has its rows replaced, a removed one its rows deleted, an unchanged one is not
     read. The batches are the files of raw/orders/, or the single file raw/orders.parquet|csv as one batch;
     with both, nothing is loaded (dbt's hook says so). A bad file (empty, no rows, lacking a contract
-    column) is recorded in raw.order_batches without rows; dbt's hook names it."""
+    column that is not optional) is recorded in raw.order_batches without rows; dbt's hook names it."""
     started = time.monotonic()
     table = BATCHED_TABLE
     single, folder = landing_files(directory, table), batch_folder_files(directory, table)
@@ -211,14 +234,14 @@ def load_batches(connection, directory: Path, contract: list[str]) -> Loaded:
     with connection, connection.cursor() as cursor:
         for statement in (CREATE_FACTS, ADD_BATCH_FILES, CREATE_BATCHES, ADD_BATCH_PROBLEM):
             cursor.execute(statement)
-        ensure_batched_table(cursor, contract)
+        ensure_batched_table(cursor, contract, optional)
         recorded = recorded_batches(cursor)
         for path in paths:
             name, print_ = Path(path).name, landing_fingerprint(path)
             if recorded.get(name) == (path, print_):
                 changes["unchanged"].append(name)
             else:
-                load_batch(cursor, path, print_, contract)
+                load_batch(cursor, path, print_, contract, optional)
                 changes["loaded"].append(name)
         if paths or not (single or folder):  # with both kinds present, the earlier load stays as it was
             for name in sorted(set(recorded) - {Path(p).name for p in paths}):
@@ -231,30 +254,34 @@ def load_batches(connection, directory: Path, contract: list[str]) -> Loaded:
     return Loaded(table, paths, rows, time.monotonic() - started, changes)
 
 
-def ensure_batched_table(cursor, contract: list[str]) -> None:
-    """raw.orders with the contract columns as text, LINE_COLUMNS, `batch` and `batch_fingerprint`. A table of
-    an older loader (without `batch` or the line columns) is replaced: every batch is then loaded anew."""
+def batched_columns(contract: list[str], optional: list[str]) -> list[str]:
+    return [*contract, *has_columns(optional), *LINE_COLUMNS, "batch", "batch_fingerprint"]
+
+
+def ensure_batched_table(cursor, contract: list[str], optional: list[str]) -> None:
+    """raw.orders with the contract columns as text, has_<column> of the optional ones, LINE_COLUMNS, `batch`
+    and `batch_fingerprint`. A table of an older loader (lacking one of them: `batch`, the line columns, an
+    optional column added to the contract since) is replaced: every batch is then loaded anew."""
+    columns = batched_columns(contract, optional)
     cursor.execute(
         "select count(*) from information_schema.columns where table_schema = %s and table_name = %s "
-        "and column_name in ('batch', 'read_problem')",
-        [RAW_SCHEMA, BATCHED_TABLE],
+        "and column_name = any(%s)",
+        [RAW_SCHEMA, BATCHED_TABLE, columns],
     )
-    if cursor.fetchone()[0] == 2:
+    if cursor.fetchone()[0] == len(columns):
         return
     target = sql.Identifier(RAW_SCHEMA, BATCHED_TABLE)
     cursor.execute(sql.SQL("drop table if exists {}").format(target))
     cursor.execute(sql.SQL("delete from {}").format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)))
-    cursor.execute(
-        sql.SQL("create table {} ({})").format(
-            target, column_definitions([*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])
-        )
-    )
+    cursor.execute(sql.SQL("create table {} ({})").format(target, column_definitions(columns)))
 
 
 def column_definitions(columns: list[str]) -> sql.Composable:
-    """Every column text, but the line number."""
+    """Every column text, but the line number and the has_<column> flags."""
+    types = {"file_line": "bigint"}
     return sql.SQL(", ").join(
-        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL("bigint" if c == "file_line" else "text")) for c in columns
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types.get(c, "boolean" if c.startswith("has_") else "text")))
+        for c in columns
     )
 
 
@@ -273,13 +300,13 @@ def delete_batch(cursor, name: str) -> None:
     cursor.execute(sql.SQL("delete from {} where batch = %s").format(sql.Identifier(RAW_SCHEMA, BATCHES_TABLE)), [name])
 
 
-def load_batch(cursor, path: str, print_: str, contract: list[str]) -> None:
+def load_batch(cursor, path: str, print_: str, contract: list[str], optional: list[str]) -> None:
     """Replaces the rows of one batch in raw.orders when its file is usable, and records its facts."""
     name = Path(path).name
     delete_batch(cursor, name)
     found = inspect(path)
-    usable = found.size > 0 and found.problem is None and found.has_rows and not set(contract) - set(found.columns)
-    rows = copy_batch(cursor, path, name, print_, contract) if usable else None
+    usable = found.usable(contract, optional)
+    rows = copy_batch(cursor, path, name, print_, (contract, optional), found.columns) if usable else None
     cursor.execute(
         sql.SQL(
             "insert into {} (batch, path, fingerprint, size_bytes, columns, has_rows, rows, problem) "
@@ -300,16 +327,20 @@ def batch_facts(cursor, name: str):
     return cursor.fetchone()
 
 
-def copy_batch(cursor, file: str, name: str, print_: str, contract: list[str]) -> int:
-    """COPYs the contract columns of one batch file, as text, and its lines' columns, with its batch name and
-    fingerprint."""
-    columns = sql.SQL(", ").join(sql.Identifier(c) for c in [*contract, *LINE_COLUMNS, "batch", "batch_fingerprint"])
-    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(
-        sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), columns
-    )
+def copy_batch(cursor, file: str, name: str, print_: str, contract: tuple[list[str], list[str]], present) -> int:
+    """COPYs the contract columns of one batch file, as text (and whether it has the optional ones), and its
+    lines' columns, with its batch name and fingerprint. `contract`: the columns and the optional ones."""
+    columns, optional = contract
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in batched_columns(columns, optional))
+    copy = sql.SQL("copy {} ({}) from stdin with (format csv)").format(sql.Identifier(RAW_SCHEMA, BATCHED_TABLE), names)
     rows = 0
-    for batch in text_batches(file, contract):
-        tagged = batch.append_column("batch", pa.array([name] * batch.num_rows, pa.string()))
+    for batch in text_batches(file, columns, present):
+        # In raw.orders' column order: the contract columns, the has_ flags, then the line columns.
+        text = batch.select(columns)
+        flagged = with_has_columns(text, optional, present)
+        for line_column in LINE_COLUMNS:
+            flagged = flagged.append_column(line_column, batch.column(line_column))
+        tagged = flagged.append_column("batch", pa.array([name] * batch.num_rows, pa.string()))
         tagged = tagged.append_column("batch_fingerprint", pa.array([print_] * batch.num_rows, pa.string()))
         cursor.copy_expert(copy, csv_bytes([tagged]))
         rows += batch.num_rows
@@ -320,15 +351,24 @@ def loading_name(table: str) -> str:
     return f"{table}__loading"
 
 
-def copy_into_new_table(cursor, table: str, file: str, columns: list[str]) -> int:
-    """raw.<table>__loading with the file's columns as text and its lines' columns, filled by COPY."""
+def copy_into_new_table(cursor, table: str, file: str, columns: list[str], optional: list[str]) -> int:
+    """raw.<table>__loading with the file's columns as text (and the optional contract columns it lacks, null),
+    has_<column> of the optional ones and its lines' columns, filled by COPY."""
+    lacking = [c for c in optional if c not in columns]
     new = sql.Identifier(RAW_SCHEMA, loading_name(table))
     cursor.execute(sql.SQL("drop table if exists {}").format(new))
-    cursor.execute(sql.SQL("create table {} ({})").format(new, column_definitions([*columns, *LINE_COLUMNS])))
+    cursor.execute(
+        sql.SQL("create table {} ({})").format(
+            new, column_definitions([*columns, *lacking, *has_columns(optional), *LINE_COLUMNS])
+        )
+    )
     copy = sql.SQL("copy {} from stdin with (format csv)").format(new)
     rows = 0
-    for batch in text_batches(file, columns):
-        cursor.copy_expert(copy, csv_bytes([batch]))
+    for batch in text_batches(file, [*columns, *lacking], columns):
+        text = with_has_columns(batch.select([*columns, *lacking]), optional, columns)
+        for line_column in LINE_COLUMNS:
+            text = text.append_column(line_column, batch.column(line_column))
+        cursor.copy_expert(copy, csv_bytes([text]))
         rows += batch.num_rows
     return rows
 
