@@ -25,15 +25,29 @@ order_lines as (
                 select product_id, month from changed_keys where product_id is not null and month is not null
             )
     {%- endif %}
-)
+),
+
+monthly_lines as (
+    select
+        product_id,
+        order_id,
+        line_number,
+        quantity,
+        amount,
+        cast(date_trunc('month', order_date) as date) as month
+    from order_lines
+),
 
 -- An order may hold a product on several lines (with line numbers): it counts once among the orders
 -- containing the product; units and revenue sum all its lines.
+sales as (
+    {{ orders_units_revenue('monthly_lines', ['product_id', 'month']) }}
+)
+
 select
     product_id,
-    cast(date_trunc('month', order_date) as date) as month,
-    count(distinct order_id) as orders,
-    cast(sum(quantity) as bigint) as units_sold,
-    cast(sum(amount) as double precision) as revenue
-from order_lines
-group by product_id, month
+    month,
+    orders,
+    cast(units_sold as bigint) as units_sold,
+    cast(revenue as double precision) as revenue
+from sales

@@ -24,13 +24,7 @@ order_lines as (
 -- An order may hold a product on several lines (with line numbers): it counts once among the orders
 -- containing the product; units and revenue sum all its lines.
 sales as (
-    select
-        product_id,
-        count(distinct order_id) as orders,
-        sum(quantity) as units_sold,
-        sum(amount) as revenue
-    from order_lines
-    group by product_id
+    {{ orders_units_revenue('order_lines', ['product_id']) }}
 ),
 
 totals as (
