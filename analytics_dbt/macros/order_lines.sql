@@ -12,8 +12,8 @@
     {#- Per `keys` (a product, or a product and month): the orders containing it, counted once however many of
         their lines hold it, and units and revenue summed over every line. Lines without a line number are
         one per (order, product), so counting them counts orders; only lines with one need a distinct count,
-        which costs DuckDB ten times a count (0.68 against 0.06 s over 10M lines): split, a file without
-        line numbers never pays it. (An order holding a product on a line with a number and on one without,
+        which costs DuckDB many times a count (docs/order-lines.md): split, a file without line numbers
+        never pays it. (An order holding a product on a line with a number and on one without,
         which only a folder mixing both kinds of file can hold, counts twice, as its lines do: see
         order_line_key.) -#}
     {%- set by = keys | join(', ') -%}
