@@ -155,7 +155,10 @@ class RawFile:
                 ]
             ]
             # Malformed lines go before the row they name (the header is record 0); lines are numbered as written.
-            for kind, before in sorted(self.malformed if rows else [], key=lambda m: -m[1]):
+            # Of lines before the same row, the quote never closed is inserted first, so it stays last (each
+            # later insert at that place goes before it): a line after it would be read into its open quote.
+            placed = sorted(self.malformed if rows else [], key=lambda m: (-m[1], m[0] != "quote_never_closed"))
+            for kind, before in placed:
                 make = MALFORMED_LINES[kind][0]
                 records.insert(
                     1 + before, b"\0" + kind.encode() + b"\0" + make([str(i + 1) for i in range(len(columns))])
