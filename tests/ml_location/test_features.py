@@ -187,7 +187,7 @@ def test_demand_features_on_a_tiny_catalogue():
             "units_sold": [3, 4, 2],
         }
     )
-    panel = product_feature_panel(products, sales)
+    panel = product_feature_panel(products, sales).to_pandas()
     latest = panel[panel["month"] == panel["month"].max()].set_index("product_id")
     assert list(latest.index) == [10, 11]  # the unsold product still gets a row to forecast
     assert latest.loc[10, "units_lag1"] == 2 and latest.loc[10, "units_lag2"] == 0  # March: no sales

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
+import pyarrow.compute as pc
 from pydantic import Field
 
 from ml_location.analytics_reader import AnalyticsWarehouse
@@ -23,7 +24,7 @@ from ml_location.features import (
     customer_feature_snapshots,
     product_feature_panel,
 )
-from ml_location.ml_warehouse import ML_WAREHOUSE_POOL, MlWarehouse
+from ml_location.ml_warehouse import LATEST_OF, ML_WAREHOUSE_POOL, MlWarehouse
 from ml_location.model_quality import MODEL_METRICS, beats_baseline, check_specs, comparison_table, no_regression
 from ml_location.model_store import StoredModel, previous_accepted
 from ml_location.output_checks import OutputContract, keys_unique, row_count, values_present
@@ -155,19 +156,20 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
     """Per product and month, the demand features known at the end of the month and the units sold the
     next month (the target; null in the latest month, whose rows are forecast)."""
     products, monthly = analytics.read(PRODUCT_PERFORMANCE, PRODUCT_MONTHLY_SALES)
-    panel = product_feature_panel(products, monthly)
-    latest = panel["month"] == panel["month"].max()
+    panel = product_feature_panel(products, monthly)  # an Arrow table: ~9 million rows at 200,000 products
+    last_month = pc.max(panel["month"])
+    latest = pc.equal(panel["month"], last_month)
     checks = [
         keys_unique(panel, PRODUCT_FEATURES_CONTRACT.keys),
         values_present(
             [
                 ("", panel, ["product_id", "month", *PRODUCT_FEATURES]),
-                ("all but the latest month", panel[~latest], [DEMAND_TARGET]),
+                ("all but the latest month", panel.filter(pc.invert(latest)).select([DEMAND_TARGET]), [DEMAND_TARGET]),
             ]
         ),
         row_count(
             PRODUCT_FEATURES_CONTRACT.row_check,
-            int(latest.sum()),
+            pc.sum(latest).as_py() or 0,
             len(products),
             f"product of product_performance ({len(products):,})",
         ),
@@ -176,8 +178,8 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
         value=panel,
         metadata={
             **column_lineage(context.asset_key),
-            "months": panel["month"].nunique(),
-            "latest_month": str(panel["month"].max().date()),
+            "months": pc.count_distinct(panel["month"]).as_py(),
+            "latest_month": str(last_month.as_py().date()),
         },
         check_results=checks,
     )
@@ -293,7 +295,7 @@ def model_asset(name: str, features: str, description: str):
     checks are not required either (`can_subset`: a plain @asset requires every check's result)."""
     spec = dg.AssetSpec(
         name,
-        deps=[features],  # read as the function's input of the same name
+        deps=[features],  # read as the function's input of the same name, or by the function itself
         description=description,
         group_name="ml_models",
         kinds={"scikitlearn", "duckdb"},
@@ -332,12 +334,13 @@ def customer_churn_model(
     "beats_baseline and no_regression. Not materialized when there are too few months or rows to train and "
     "evaluate on.",
 )
-def demand_forecast_model(
-    context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse, product_features: pd.DataFrame
-):
+def demand_forecast_model(context: dg.AssetExecutionContext, config: TrainingConfig, ml: MlWarehouse):
+    from ml_location.demand_sample import rows_of_table
     from ml_location.models import train_demand_model
 
-    yield from model_output(context, ml, config, train_demand_model(product_features, config.seed, context.log.info))
+    # Not loaded whole as an input: the panel is streamed, and only a bounded sample of it is held (demand_sample.py).
+    rows = rows_of_table(ml, product_features.key.path[-1])
+    yield from model_output(context, ml, config, train_demand_model(rows, config.seed, context.log.info))
 
 
 PREDICTIONS = {
@@ -393,6 +396,8 @@ def customer_risk_scores(
 
 
 @ml_asset(
+    # Only the latest month of the panel, the one forecast from (the IO manager reads no other row).
+    ins={"product_features": dg.AssetIn(metadata={LATEST_OF: "month"})},
     check_specs=FORECASTS_CONTRACT.specs("product_demand_forecasts"),
     metadata={COLUMN_SCHEMA: PRODUCT_DEMAND_FORECASTS_SCHEMA},
     **PREDICTIONS,
@@ -404,7 +409,7 @@ def product_demand_forecasts(
     from the model version demand_forecast_model's latest materialization stored."""
     from ml_location.predictions import forecast_products
 
-    latest = product_features[product_features["month"] == product_features["month"].max()]
+    latest = product_features  # its latest month only: `ins` above
     forecasts = forecast_products(latest, demand_forecast_model)
     checks = [
         keys_unique(forecasts, FORECASTS_CONTRACT.keys),

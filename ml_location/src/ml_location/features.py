@@ -8,6 +8,7 @@ latest month with orders), never from the calendar.
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ml_location.duckdb_files import quoted
 from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
@@ -182,11 +183,15 @@ def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: in
     return snapshots[["customer_id", "snapshot", "as_of", *CUSTOMER_FEATURES, CHURN_LABEL, CHURN_WINDOW]]
 
 
-def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFrame:
+def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pa.Table:
     """One row per product and month: the features known at the end of `month`, and the units sold the
     month after (`next_month_units`, the target; null in the latest month, whose rows are scored).
     Months before a product's first sale are left out, except in the latest month, where every product
-    of `products` gets a row (unsold ones with zeros) so every product gets a forecast."""
+    of `products` gets a row (unsold ones with zeros) so every product gets a forecast.
+
+    Built as Arrow columns, each kept only where the row is (never a whole product x month frame of every
+    column): at 200,000 products over seven years the panel holds ~9 million rows, and pandas would hold
+    several copies of it (docs/ml-at-scale.md)."""
     first = int(month_number(monthly["month"]).min()) if not monthly.empty else None
     latest = latest_month(monthly, "product_monthly_sales")
     n_months = latest - first + 1
@@ -209,27 +214,32 @@ def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pd.D
 
     sold = units > 0
     first_sale = np.where(sold.any(axis=1), sold.argmax(axis=1), n_months)
-    months_on_sale = np.arange(n_months)[None, :] - first_sale[:, None] + 1
+    months_on_sale = np.clip(np.arange(n_months)[None, :] - first_sale[:, None] + 1, 0, None)
+    is_latest = np.zeros(units.shape, dtype=bool)
+    is_latest[:, -1] = True
+    kept = ((months_on_sale > 0) | is_latest).ravel()
     target = np.full(units.shape, np.nan)
     target[:, :-1] = units[:, 1:]
     target_month = first + np.arange(n_months) + 1
+    grid = (len(product_ids), n_months)
 
-    panel = pd.DataFrame(
-        {
-            "product_id": np.repeat(product_ids, n_months),
-            "month": np.tile(month_start(first + np.arange(n_months)).to_numpy(), len(product_ids)),
-            "units_lag1": units.ravel(),
-            "units_lag2": lag(units, 1).ravel(),
-            "units_lag3": lag(units, 2).ravel(),
-            "units_mean_3m": trailing_mean(3).ravel(),
-            "units_mean_6m": trailing_mean(6).ravel(),
-            "units_lag12": lag(units, 11).ravel(),
-            "orders_lag1": orders.ravel(),
-            "months_on_sale": np.clip(months_on_sale, 0, None).ravel(),
-            "target_month_of_year": np.tile(target_month % 12 + 1, len(product_ids)),
-            "retail_price": np.repeat(products["retail_price"].to_numpy(), n_months),
-            DEMAND_TARGET: target.ravel(),
-        }
-    )
-    is_latest = panel["month"] == month_start(latest)
-    return panel[(panel["months_on_sale"] > 0) | is_latest].reset_index(drop=True)
+    def keep(values: np.ndarray) -> pa.Array:
+        """One column of the product x month grid, at the panel's rows (NaN stored as null)."""
+        return pa.array(np.broadcast_to(values, grid).ravel()[kept], from_pandas=True)
+
+    columns = {
+        "product_id": keep(product_ids[:, None]),
+        "month": keep(month_start(first + np.arange(n_months)).to_numpy()[None, :]),
+        "units_lag1": keep(units),
+        "units_lag2": keep(lag(units, 1)),
+        "units_lag3": keep(lag(units, 2)),
+        "units_mean_3m": keep(trailing_mean(3)),
+        "units_mean_6m": keep(trailing_mean(6)),
+        "units_lag12": keep(lag(units, 11)),
+        "orders_lag1": keep(orders),
+        "months_on_sale": keep(months_on_sale),
+        "target_month_of_year": keep((target_month % 12 + 1)[None, :]),
+        "retail_price": keep(products["retail_price"].to_numpy(dtype="float64")[:, None]),
+        DEMAND_TARGET: keep(target),
+    }
+    return pa.table(columns)

@@ -5,7 +5,7 @@ The IO manager here is small on purpose. dagster-duckdb-pandas ships one, but it
 writes by DELETE then INSERT into a table created once, so a reader can see it empty mid-write and a
 feature added later cannot be stored. Here each output replaces its table in one transaction."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,6 +22,8 @@ from warehouse_paths import PG_ML_SCHEMA, ml_db
 
 # Every step that writes ml.duckdb claims this pool (one slot): DuckDB allows one writing process per file.
 ML_WAREHOUSE_POOL = "ml_warehouse"
+# Rows per Arrow batch when a table is streamed (MlWarehouse.batches): ~10 MB a column of doubles.
+BATCH_ROWS = 1_000_000
 
 
 class MlWarehouse(dg.ConfigurableResource):
@@ -49,13 +51,13 @@ class MlWarehouse(dg.ConfigurableResource):
     def table_name(self, name: str) -> str:
         return f"{PG_ML_SCHEMA}.{name}" if self.postgres_url else f"ml.main.{name}"
 
-    def replace_table(self, name: str, frame: pd.DataFrame) -> list[tuple[str, str]]:
-        """Replaces table `name` with `frame` in one transaction (a reader sees the old or the new one);
-        returns its (column, type) list."""
+    def replace_table(self, name: str, frame: pd.DataFrame | pa.Table) -> list[tuple[str, str]]:
+        """Replaces table `name` with `frame` (a DataFrame or an Arrow table) in one transaction (a reader sees
+        the old or the new one); returns its (column, type) list."""
         if self.postgres_url:
             with self._postgres("write", name) as (con, cur):
                 cur.execute(f"drop table if exists {quoted(PG_ML_SCHEMA)}.{quoted(name)}")
-                table = pa.Table.from_pandas(frame, preserve_index=False)
+                table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
                 cur.adbc_ingest(name, table, mode="create", db_schema_name=PG_ML_SCHEMA)
                 con.commit()
                 cur.execute(
@@ -88,27 +90,52 @@ class MlWarehouse(dg.ConfigurableResource):
                 )
             con.execute(f"insert into {quoted(name)} by name select * from new_rows")
 
-    def read_table(self, name: str, order_by: str | None = None, limit: int | None = None) -> pa.Table | None:
-        """Table `name` (ordered, limited), or None when it does not exist."""
-        query = "select * from {table}" + (f" order by {order_by}" if order_by else "")
+    def read_table(
+        self, name: str, order_by: str | None = None, limit: int | None = None, where: str | None = None
+    ) -> pa.Table | None:
+        """Table `name` (the rows `where` holds, ordered, limited), or None when it does not exist."""
+        with self.batches(name, where=where, order_by=order_by, limit=limit) as reader:
+            return None if reader is None else reader.read_all()
+
+    @contextmanager
+    def batches(
+        self,
+        name: str,
+        columns: Sequence[str] | None = None,
+        *,
+        where: str | None = None,
+        order_by: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[pa.RecordBatchReader | None]:
+        """Table `name` as a stream of Arrow record batches, read one at a time while the block runs (memory
+        stays bounded whatever the table's size); None when the table does not exist. `where` is SQL that
+        DuckDB and PostgreSQL both read, naming the table as {table}."""
+        table = f"{quoted(PG_ML_SCHEMA)}.{quoted(name)}" if self.postgres_url else quoted(name)
+        query = f"select {', '.join(quoted(c) for c in columns) if columns else '*'} from {table}"
+        query += f" where {where.format(table=table)}" if where else ""
+        query += f" order by {order_by}" if order_by else ""
         query += f" limit {limit}" if limit else ""
         if self.postgres_url:
             import adbc_driver_manager
 
             with self._postgres("read", name) as (_con, cur):
                 try:
-                    cur.execute(query.format(table=f"{quoted(PG_ML_SCHEMA)}.{quoted(name)}"))
+                    cur.execute(query)
                 except adbc_driver_manager.Error as error:
-                    if getattr(error, "sqlstate", None) == postgres_tables.UNDEFINED_TABLE:
-                        return None
-                    raise
-                return cur.fetch_arrow_table()
+                    if getattr(error, "sqlstate", None) != postgres_tables.UNDEFINED_TABLE:
+                        raise
+                    yield None
+                    return
+                yield cur.fetch_record_batch()
+            return
         if not self.path.exists():
-            return None
+            yield None
+            return
         with self.connection(read_only=True) as con:
             if not con.execute("select 1 from duckdb_tables() where table_name = ?", [name]).fetchall():
-                return None
-            return con.sql(query.format(table=quoted(name))).to_arrow_table()
+                yield None
+                return
+            yield con.sql(query).to_arrow_reader(BATCH_ROWS)
 
     @contextmanager
     def _postgres(self, doing: str, name: str):
@@ -142,11 +169,13 @@ class MlWarehouse(dg.ConfigurableResource):
 
 
 class MlTablesIOManager(dg.ConfigurableIOManager):
-    """Stores a DataFrame output as table main.<asset name> of ml.duckdb, and loads it back."""
+    """Stores a DataFrame or Arrow table output as table main.<asset name> of ml.duckdb, and loads it back as a
+    DataFrame: whole, or, when the input's metadata says `latest_of: <column>`, only the rows holding that
+    column's latest value (a forecast needs the latest month of a panel, not its history)."""
 
     warehouse: dg.ResourceDependency[MlWarehouse]
 
-    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame | pa.Table) -> None:
         name = context.asset_key.path[-1]
         schema = self.warehouse.replace_table(name, obj)
         context.add_output_metadata(
@@ -159,7 +188,13 @@ class MlTablesIOManager(dg.ConfigurableIOManager):
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         name = context.upstream_output.asset_key.path[-1] if context.upstream_output else context.name
-        table = self.warehouse.read_table(name)
+        latest_of = (context.definition_metadata or {}).get(LATEST_OF)
+        where = f"{quoted(latest_of)} = (select max({quoted(latest_of)}) from {{table}})" if latest_of else None
+        table = self.warehouse.read_table(name, where=where)
         if table is None:
             raise dg.Failure(f"{self.warehouse.where} has no table {name}: materialize asset {name} first.")
         return table.to_pandas(date_as_object=False)
+
+
+# Input metadata for MlTablesIOManager: load only the rows of this column's latest value.
+LATEST_OF = "latest_of"

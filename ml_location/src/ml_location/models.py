@@ -29,6 +29,7 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from ml_location.demand_sample import LEVEL, WEIGHT, DemandRows, rows_of_panel
 from ml_location.features import CHURN_LABEL, CUSTOMER_FEATURES, DEMAND_TARGET, PRODUCT_FEATURES
 
 MIN_CUSTOMERS_PER_CLASS = 10
@@ -229,7 +230,6 @@ def train_churn_model(training: pd.DataFrame, window_months: int, seed: int, log
 # predicts next month relative to the product's current level, its 3-month mean: it learns the season and
 # the trend, not each product's size. Used for training and forecasting alike.
 LOG_SCALED = ("units_lag1", "units_lag2", "units_lag3", "units_mean_3m", "units_mean_6m", "units_lag12", "orders_lag1")
-LEVEL = "units_mean_3m"
 
 
 def demand_inputs(frame: pd.DataFrame) -> np.ndarray:
@@ -244,37 +244,39 @@ def predict_demand(model, frame: pd.DataFrame) -> np.ndarray:
     return np.clip(np.expm1(model.predict(demand_inputs(frame)) + np.log1p(frame[LEVEL].to_numpy())), 0, None)
 
 
-def train_demand_model(panel: pd.DataFrame, seed: int, log: Log = no_log) -> Trained | NotTrained:
-    """`panel`: product_features. Trained on every month but the last one with a known next month,
-    evaluated on that one (next month's units per product), beside the naive forecast 'same as now'."""
-    labeled = panel[panel[DEMAND_TARGET].notna()].sort_values(["month", "product_id"], ignore_index=True)
-    months = np.sort(labeled["month"].unique())
-    held_out = labeled["month"] == months[-1] if len(months) else pd.Series(dtype=bool)
-    train, test = labeled[~held_out], labeled[held_out]
-    if len(months) < 2 or len(train) < MIN_DEMAND_TRAINING_ROWS:
+def train_demand_model(rows: DemandRows | pd.DataFrame, seed: int, log: Log = no_log) -> Trained | NotTrained:
+    """`rows`: product_features' rows as demand_sample reads them (or the whole panel, as a DataFrame). Fit on
+    a volume-stratified, weighted sample of every month but the last one with a known next month, evaluated
+    on every product of that one (next month's units), beside the naive forecast 'same as now'."""
+    if isinstance(rows, pd.DataFrame):
+        rows = rows_of_panel(rows)
+    train, test = rows.train, rows.test
+    if rows.months < 2 or rows.available < MIN_DEMAND_TRAINING_ROWS:
         return NotTrained(
             reason=(
-                f"demand_forecast_model was not trained: product_features has {len(months)} month(s) with a "
-                f"known next month and {len(train)} training rows once the last month is held out for "
+                f"demand_forecast_model was not trained: product_features has {rows.months} month(s) with a "
+                f"known next month and {rows.available} training rows once the last month is held out for "
                 f"evaluation; it needs at least 2 months and {MIN_DEMAND_TRAINING_ROWS} rows. Build the "
                 "marts from a longer order history."
             ),
             figures={
-                "months_with_known_next_month": len(months),
-                "training_rows": len(train),
+                "months_with_known_next_month": rows.months,
+                "training_rows": rows.available,
                 "min_training_rows": MIN_DEMAND_TRAINING_ROWS,
             },
         )
     steps = Steps("demand_forecast_model", 3, log)
+    sampled = f", a volume-stratified sample of {rows.available:,}" if len(train) < rows.available else ""
     steps.step(
-        f"fitting up to 300 trees on {len(train):,} product-months ({len(months) - 1} months) and "
+        f"fitting up to 300 trees on {len(train):,} product-months ({rows.months - 1} months{sampled}) and "
         f"{len(PRODUCT_FEATURES)} features"
     )
     relative_target = np.log1p(train[DEMAND_TARGET].to_numpy()) - np.log1p(train[LEVEL].to_numpy())
     model = HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05, random_state=seed)
-    model.fit(demand_inputs(train), relative_target)
+    model.fit(demand_inputs(train), relative_target, sample_weight=train[WEIGHT].to_numpy())
+    held_out_month = pd.Timestamp(test["month"].iloc[0])
     steps.step(
-        f"evaluating on the {len(test):,} products of the held-out month {pd.Timestamp(months[-1]):%Y-%m} beside "
+        f"evaluating on the {len(test):,} products of the held-out month {held_out_month:%Y-%m} beside "
         "'same as this month'"
     )
     actual = test[DEMAND_TARGET].to_numpy()
@@ -285,6 +287,7 @@ def train_demand_model(panel: pd.DataFrame, seed: int, log: Log = no_log) -> Tra
         "baseline_mae": naive_mae,
         "mae_vs_baseline": mae / max(naive_mae, 1e-9),
         "train_rows": float(len(train)),
+        "train_rows_available": float(rows.available),
         "test_products": float(len(test)),
     }
     steps.step(

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 KEYS_UNIQUE = "keys_unique"
 VALUES_PRESENT = "values_present"
@@ -36,42 +38,52 @@ class OutputContract:
         ]
 
 
-def keys_unique(frame: pd.DataFrame, keys: Sequence[str]) -> dg.AssetCheckResult:
-    duplicated = frame[frame.duplicated(list(keys), keep=False)]
-    repeated = duplicated.drop_duplicates(list(keys))
+def keys_unique(frame: pd.DataFrame | pa.Table, keys: Sequence[str]) -> dg.AssetCheckResult:
+    """Counted by Arrow's hash group-by on the key columns alone (a panel of millions of rows is not copied);
+    its groups come in the order of their first row, so the sample names the first keys repeated."""
+    table = frame.select(list(keys)) if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame[list(keys)])
+    counted = table.group_by(list(keys), use_threads=False).aggregate([([], "count_all")])
+    repeated = counted.filter(pc.greater(counted["count_all"], 1))
     sample = ", ".join(
-        str(tuple(row)) if len(keys) > 1 else str(row[0]) for row in repeated[list(keys)].head(SAMPLE).to_numpy()
+        str(tuple(row[k] for k in keys)) if len(keys) > 1 else str(row[keys[0]])
+        for row in repeated.slice(0, SAMPLE).to_pylist()
     )
+    duplicated_rows = pc.sum(repeated["count_all"]).as_py() or 0
     return dg.AssetCheckResult(
         check_name=KEYS_UNIQUE,
-        passed=repeated.empty,
+        passed=repeated.num_rows == 0,
         description=(
             f"Every ({', '.join(keys)}) appears once in {len(frame):,} rows."
-            if repeated.empty
-            else f"{len(repeated):,} ({', '.join(keys)}) appear more than once, in {len(duplicated):,} rows, "
+            if repeated.num_rows == 0
+            else f"{repeated.num_rows:,} ({', '.join(keys)}) appear more than once, in {duplicated_rows:,} rows, "
             f"e.g. {sample}."
         ),
-        metadata={"rows": len(frame), "duplicated_keys": len(repeated)},
+        metadata={"rows": len(frame), "duplicated_keys": repeated.num_rows},
     )
 
 
-def values_present(parts: Sequence[tuple[str, pd.DataFrame, Sequence[str]]]) -> dg.AssetCheckResult:
+def missing(rows: pd.DataFrame | pa.Table, column: str) -> int:
+    """Rows without a value in `column` (null, or NaN in a DataFrame)."""
+    return rows[column].null_count if isinstance(rows, pa.Table) else int(rows[column].isna().sum())
+
+
+def values_present(parts: Sequence[tuple[str, pd.DataFrame | pa.Table, Sequence[str]]]) -> dg.AssetCheckResult:
     """`parts`: (which rows, those rows, the columns that must hold a value in them)."""
-    missing = {
-        f"{column} ({label})" if label else column: int(rows[column].isna().sum())
+    absent = {
+        f"{column} ({label})" if label else column: missing(rows, column)
         for label, rows, columns in parts
         for column in columns
     }
-    missing = {column: n for column, n in missing.items() if n}
+    absent = {column: n for column, n in absent.items() if n}
     return dg.AssetCheckResult(
         check_name=VALUES_PRESENT,
-        passed=not missing,
+        passed=not absent,
         description=(
             "Every required column holds a value in every row."
-            if not missing
-            else "Missing values: " + ", ".join(f"{column}: {n:,} rows" for column, n in missing.items()) + "."
+            if not absent
+            else "Missing values: " + ", ".join(f"{column}: {n:,} rows" for column, n in absent.items()) + "."
         ),
-        metadata={"columns_with_nulls": len(missing)},
+        metadata={"columns_with_nulls": len(absent)},
     )
 
 
