@@ -15,6 +15,7 @@ FOLDER_MARKERS = {"ui": "ui", "reliability": "reliability", "bench": "bench", "f
 SLOW_MODULES = {
     "test_materialize.py",
     "test_end_to_end.py",
+    "test_large_catalogue.py",
     "test_cannot_train.py",
     "test_serve.py",
     "test_batch_automation.py",
