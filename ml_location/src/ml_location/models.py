@@ -29,6 +29,7 @@ from sklearn.metrics import (
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from ml_location.compute_threads import limited_threads
 from ml_location.demand_sample import LEVEL, WEIGHT, DemandRows, rows_of_panel
 from ml_location.features import CHURN_LABEL, CUSTOMER_FEATURES, DEMAND_TARGET, PRODUCT_FEATURES
 
@@ -173,6 +174,7 @@ def held_out_customers(customer_ids: np.ndarray, churned: np.ndarray, seed: int,
     return held_out
 
 
+@limited_threads
 def train_churn_model(training: pd.DataFrame, window_months: int, seed: int, log: Log = no_log) -> Trained | NotTrained:
     """`training`: the training snapshot of customer_features (features as of the cutoff + `churned`),
     labelled with a churn window of `window_months`."""
@@ -244,6 +246,7 @@ def predict_demand(model, frame: pd.DataFrame) -> np.ndarray:
     return np.clip(np.expm1(model.predict(demand_inputs(frame)) + np.log1p(frame[LEVEL].to_numpy())), 0, None)
 
 
+@limited_threads
 def train_demand_model(rows: DemandRows | pd.DataFrame, seed: int, log: Log = no_log) -> Trained | NotTrained:
     """`rows`: product_features' rows as demand_sample reads them (or the whole panel, as a DataFrame). Fit on
     a volume-stratified, weighted sample of every month but the last one with a known next month, evaluated

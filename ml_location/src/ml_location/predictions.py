@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 
+from ml_location.compute_threads import limited_threads
 from ml_location.model_store import StoredModel
 from ml_location.models import predict_demand
 
@@ -11,6 +12,7 @@ SAFETY_STOCK = 1.25  # stock recommended = forecast units * this, rounded up
 CHANGE_THRESHOLD = 0.2  # a forecast this much above/below last month changes the stock recommendation
 
 
+@limited_threads
 def score_customers(scoring: pd.DataFrame, stored: StoredModel) -> pd.DataFrame:
     """`scoring`: the scoring snapshot of customer_features (one row per customer)."""
     probability = stored.model.predict_proba(scoring[list(stored.features)].to_numpy(dtype="float64"))[:, 1]
@@ -33,6 +35,7 @@ def score_customers(scoring: pd.DataFrame, stored: StoredModel) -> pd.DataFrame:
     )
 
 
+@limited_threads
 def forecast_products(latest: pd.DataFrame, stored: StoredModel) -> pd.DataFrame:
     """`latest`: product_features rows of the latest month (one per product)."""
     forecast = predict_demand(stored.model, latest)
