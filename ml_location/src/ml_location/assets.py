@@ -164,7 +164,7 @@ def product_features(context: dg.AssetExecutionContext, analytics: AnalyticsWare
         values_present(
             [
                 ("", panel, ["product_id", "month", *PRODUCT_FEATURES]),
-                ("all but the latest month", panel.filter(pc.invert(latest)).select([DEMAND_TARGET]), [DEMAND_TARGET]),
+                ("all but the latest month", panel.select([DEMAND_TARGET]).filter(pc.invert(latest)), [DEMAND_TARGET]),
             ]
         ),
         row_count(

@@ -48,22 +48,50 @@ def stratified_sample(
     batches: Iterable[pd.DataFrame], per_stratum: int = SAMPLE_PER_STRATUM
 ) -> tuple[pd.DataFrame, int]:
     """The rows of each volume stratum with the lowest hashes (at most `per_stratum`), weighted, from
-    `batches` read one at a time; and how many rows there were."""
-    kept = pd.DataFrame()
-    counts = np.zeros(len(VOLUME_EDGES) + 1, dtype="int64")
+    `batches` read one at a time; and how many rows there were. Of each batch only the rows that can still
+    be among their stratum's lowest hashes (at or below the highest hash kept in a full stratum) join the
+    pool, which is cut back to the quota once it holds twice that: the pool stays small, and its sort cheap,
+    however many batches come."""
+    n_strata = len(VOLUME_EDGES) + 1
+    counts = np.zeros(n_strata, dtype="int64")
+    threshold = np.full(n_strata, np.iinfo(np.uint64).max, dtype=np.uint64)
+    pools: list[pd.DataFrame] = []
+    pooled = 0
     for frame in batches:
         stratum = strata(frame[LEVEL].to_numpy())
-        counts += np.bincount(stratum, minlength=len(counts))
-        pool = frame.assign(_stratum=stratum, _hash=row_hash(frame))
-        pool = pool if kept.empty else pd.concat([kept, pool], ignore_index=True)
-        pool = pool.sort_values(["_stratum", "_hash"], kind="stable", ignore_index=True)
-        kept = pool[pool.groupby("_stratum").cumcount() < per_stratum]
+        counts += np.bincount(stratum, minlength=n_strata)
+        hashes = row_hash(frame)
+        candidate = hashes <= threshold[stratum]
+        pools.append(frame[candidate].assign(_stratum=stratum[candidate], _hash=hashes[candidate]))
+        pooled += int(candidate.sum())
+        if pooled > 2 * per_stratum * n_strata:
+            kept = lowest_hashes(pools, per_stratum)
+            pools, pooled, threshold = [kept], len(kept), threshold_of(kept, per_stratum)
+    kept = lowest_hashes(pools, per_stratum) if pools else pd.DataFrame()
     if kept.empty:
         return pd.DataFrame(columns=[*COLUMNS, WEIGHT]), 0
-    taken = np.bincount(kept["_stratum"], minlength=len(counts))
+    taken = np.bincount(kept["_stratum"], minlength=n_strata)
     kept = kept.assign(**{WEIGHT: counts[kept["_stratum"]] / taken[kept["_stratum"]]})
     sample = kept.drop(columns=["_stratum", "_hash"]).sort_values(["month", "product_id"], ignore_index=True)
     return sample, int(counts.sum())
+
+
+def lowest_hashes(pools: list[pd.DataFrame], per_stratum: int) -> pd.DataFrame:
+    """The pooled rows cut to each stratum's `per_stratum` lowest hashes."""
+    pool = pd.concat(pools, ignore_index=True)
+    order = np.lexsort((pool["_hash"].to_numpy(), pool["_stratum"].to_numpy()))
+    pool = pool.take(order).reset_index(drop=True)
+    return pool[pool.groupby("_stratum").cumcount().to_numpy() < per_stratum]
+
+
+def threshold_of(kept: pd.DataFrame, per_stratum: int) -> np.ndarray:
+    """Per stratum, the highest hash a new row may have to be kept: that of the last kept row once the
+    stratum is full, any hash before."""
+    threshold = np.full(len(VOLUME_EDGES) + 1, np.iinfo(np.uint64).max, dtype=np.uint64)
+    last = kept.groupby("_stratum")["_hash"].agg(["max", "size"])
+    full = last[last["size"] >= per_stratum]
+    threshold[full.index.to_numpy()] = full["max"].to_numpy(dtype=np.uint64)
+    return threshold
 
 
 def demand_rows(labeled_batches: Iterable[pd.DataFrame], held_out: pd.DataFrame) -> DemandRows:

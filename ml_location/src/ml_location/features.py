@@ -199,10 +199,15 @@ def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pa.T
     row = pd.Index(product_ids).get_indexer(monthly["product_id"])
     known = row >= 0  # sales of products missing from product_performance are ignored
     column = month_number(monthly["month"]) - first
-    units = np.zeros((len(product_ids), n_months))
-    orders = np.zeros((len(product_ids), n_months))
-    np.add.at(units, (row[known], column[known]), monthly["units_sold"].to_numpy()[known])
-    np.add.at(orders, (row[known], column[known]), monthly["orders"].to_numpy()[known])
+    grid = (len(product_ids), n_months)
+    cell = row[known] * n_months + column[known]
+
+    def summed(values: pd.Series) -> np.ndarray:
+        """The product x month grid of `values`, summed per cell (bincount: one pass, unlike np.add.at)."""
+        weights = values.to_numpy(dtype="float64")[known]
+        return np.bincount(cell, weights=weights, minlength=grid[0] * grid[1]).reshape(grid)
+
+    units, orders = summed(monthly["units_sold"]), summed(monthly["orders"])
 
     def lag(matrix: np.ndarray, k: int) -> np.ndarray:
         """matrix[:, t - k], zero before the first month."""
@@ -214,32 +219,38 @@ def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pa.T
 
     sold = units > 0
     first_sale = np.where(sold.any(axis=1), sold.argmax(axis=1), n_months)
+    del sold
     months_on_sale = np.clip(np.arange(n_months)[None, :] - first_sale[:, None] + 1, 0, None)
-    is_latest = np.zeros(units.shape, dtype=bool)
-    is_latest[:, -1] = True
-    kept = ((months_on_sale > 0) | is_latest).ravel()
-    target = np.full(units.shape, np.nan)
-    target[:, :-1] = units[:, 1:]
+    in_panel = months_on_sale > 0
+    in_panel[:, -1] = True
+    # The panel's rows as (product, month) cells of the grid, found once for every column.
+    at_product, at_month = (index.astype(np.int32) for index in np.nonzero(in_panel))
+    del in_panel
     target_month = first + np.arange(n_months) + 1
-    grid = (len(product_ids), n_months)
 
     def keep(values: np.ndarray) -> pa.Array:
-        """One column of the product x month grid, at the panel's rows (NaN stored as null)."""
-        return pa.array(np.broadcast_to(values, grid).ravel()[kept], from_pandas=True)
+        """One column of the product x month grid, at the panel's rows (NaN stored as null); a column that is
+        the same in every month (or product) is broadcast, never copied to the whole grid."""
+        return pa.array(np.broadcast_to(values, grid)[at_product, at_month], from_pandas=True)
 
+    # Each grid is dropped once its columns are kept: at most two grids beside the columns built so far.
     columns = {
         "product_id": keep(product_ids[:, None]),
         "month": keep(month_start(first + np.arange(n_months)).to_numpy()[None, :]),
+        "months_on_sale": keep(months_on_sale),
+        "orders_lag1": keep(orders),
+        "target_month_of_year": keep((target_month % 12 + 1)[None, :]),
+        "retail_price": keep(products["retail_price"].to_numpy(dtype="float64")[:, None]),
+    }
+    del months_on_sale, orders
+    columns |= {
         "units_lag1": keep(units),
         "units_lag2": keep(lag(units, 1)),
         "units_lag3": keep(lag(units, 2)),
         "units_mean_3m": keep(trailing_mean(3)),
         "units_mean_6m": keep(trailing_mean(6)),
         "units_lag12": keep(lag(units, 11)),
-        "orders_lag1": keep(orders),
-        "months_on_sale": keep(months_on_sale),
-        "target_month_of_year": keep((target_month % 12 + 1)[None, :]),
-        "retail_price": keep(products["retail_price"].to_numpy(dtype="float64")[:, None]),
-        DEMAND_TARGET: keep(target),
+        # Next month's units; none yet in the latest month.
+        DEMAND_TARGET: keep(np.pad(units[:, 1:], ((0, 0), (0, 1)), constant_values=np.nan)),
     }
-    return pa.table(columns)
+    return pa.table(columns).select(["product_id", "month", *PRODUCT_FEATURES, DEMAND_TARGET])
