@@ -128,10 +128,11 @@ serve: setup
 ## dbt build timed at each ANALYTICS_DBT_METADATA level.
 ## make bench TPCH=1: make demo's analytics and ML stages at TPC-H scale factor 1's shape (6M lines, 150,000 customers,
 ## 200,000 products, seven years), seconds and peak memory each, and the models' metrics: `tpch_shape` in results.json.
+## TPCH=real: the same on TPC-H's own SF1 data (tpchgen-cli, mapped onto the raw contract): `tpch` in results.json.
 ## BACKEND=postgres: ours on PostgreSQL too (a throwaway server, or ANALYTICS_PG_URL/ML_PG_URL), key `postgres`.
 BATCH ?=
 bench: setup
-	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS)) $(if $(BATCH),--batch $(BATCH)) $(if $(TPCH),--tpch-shape) \
+	$(BIN)/python -m bench $(if $(SCALING),--scaling,--orders $(ORDERS)) $(if $(BATCH),--batch $(BATCH)) $(if $(TPCH),--tpch-shape $(if $(filter real,$(TPCH)),--tpch-data tpchgen)) \
 		$(if $(METADATA_COST),--metadata-cost) $(if $(BACKEND),--backend $(BACKEND))
 
 ## make reliability: the reliability suite at a bigger size than CI's; its figures go to

@@ -14,6 +14,7 @@ import duckdb
 
 from bench import measure
 from bench.measure import summarise
+from bench.tpch_raw import write_tpch_raw
 from datagen.generate import Sizes, generate
 from demo.__main__ import RUNNER, locations
 
@@ -23,20 +24,31 @@ YEARS = 7
 MODELS = ("customer_churn_model", "demand_forecast_model")
 
 
-def bench_catalogue(work: Path, seed: int, limits: dict, scale: float = 1.0, keep: bool = False) -> dict:
-    sizes = Sizes(*(max(1, round(n * scale)) for n in (SF1.orders, SF1.customers, SF1.products)))
+def bench_catalogue(
+    work: Path, seed: int, limits: dict, scale: float = 1.0, keep: bool = False, data: str = "datagen"
+) -> dict:
+    """`data`: "datagen" (python -m datagen at SF1's sizes times `scale`) or "tpchgen" (TPC-H itself at
+    scale factor `scale`, bench/tpch_raw.py)."""
     here = work / "tpch_shape"
     shutil.rmtree(here, ignore_errors=True)
     warehouse = here / "warehouse"
-    print(
-        f"\n== TPC-H shape: {sizes.orders:,} order lines, {sizes.customers:,} customers, {sizes.products:,} "
-        f"products, {YEARS} years: generating raw files (seed {seed})",
-        flush=True,
-    )
-    generate(warehouse / "raw", sizes, seed=seed, years=YEARS, line_numbers=True)
+    if data == "tpchgen":
+        print(f"\n== TPC-H scale factor {scale:g} from tpchgen-cli, mapped onto the raw contract", flush=True)
+        rows = write_tpch_raw(warehouse / "raw", scale, here)
+        sizes = {"orders": rows["orders"], "customers": rows["customers"], "products": rows["products"]}
+        result = {"data": f"tpchgen-cli, scale factor {scale:g}", "sizes": sizes, "stages": {}}
+    else:
+        sizes = Sizes(*(max(1, round(n * scale)) for n in (SF1.orders, SF1.customers, SF1.products)))
+        print(
+            f"\n== TPC-H shape: {sizes.orders:,} order lines, {sizes.customers:,} customers, {sizes.products:,} "
+            f"products, {YEARS} years: generating raw files (seed {seed})",
+            flush=True,
+        )
+        generate(warehouse / "raw", sizes, seed=seed, years=YEARS, line_numbers=True)
+        result = {"data": "python -m datagen", "sizes": sizes.__dict__, "seed": seed, "stages": {}}
+    result["sizes"] |= {"years": YEARS}
     # An ephemeral Dagster instance per stage (no DAGSTER_HOME): the warehouse is what is measured.
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"} | {"WAREHOUSE_DIR": str(warehouse)}
-    result = {"sizes": sizes.__dict__ | {"years": YEARS}, "seed": seed, "stages": {}}
     for name, module, python in locations():
         print(f"   {name} location (as make demo runs it)", flush=True)
         run = measure.run([python, str(RUNNER), module, name], name, env=env, **limits)
@@ -70,8 +82,8 @@ def model_metrics(path: Path) -> dict:
 def print_catalogue(result: dict) -> None:
     sizes = result["sizes"]
     print(
-        f"\nTPC-H shape ({sizes['orders']:,} lines, {sizes['customers']:,} customers, {sizes['products']:,} "
-        f"products, {sizes['years']} years)"
+        f"\nTPC-H shape, {result['data']} ({sizes['orders']:,} lines, {sizes['customers']:,} customers, "
+        f"{sizes['products']:,} products, {sizes['years']} years)"
     )
     for name, stage in result["stages"].items():
         status = "" if stage["ok"] else f"  did not finish: {stage['problem']}"
