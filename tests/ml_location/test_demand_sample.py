@@ -49,6 +49,19 @@ def test_the_sample_does_not_depend_on_how_the_stream_is_cut():
     pd.testing.assert_frame_equal(whole, reversed_order)
 
 
+def test_a_long_stream_cut_back_many_times_keeps_the_same_rows():
+    # 72 batches against a quota of 100: the pool is cut back and batches are prefiltered by each full
+    # stratum's threshold many times over, and the rows kept are still the lowest hashes of the whole.
+    rows = panel(3_000, 12, skewed)
+    whole, total = stratified_sample([rows], per_stratum=100)
+    streamed, streamed_total = stratified_sample(
+        [rows.iloc[start : start + 500] for start in range(0, len(rows), 500)], per_stratum=100
+    )
+    pd.testing.assert_frame_equal(whole, streamed)
+    assert total == streamed_total == 36_000
+    assert strata(whole[LEVEL].to_numpy()).tolist().count(0) == 100
+
+
 def test_a_small_panel_is_fit_whole_and_the_held_out_month_is_never_sampled():
     rows = panel(50, 6, lambda ids: ids % 7)
     rows.loc[rows["month"] == rows["month"].max(), DEMAND_TARGET] = np.nan  # the month to forecast
