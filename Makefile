@@ -80,10 +80,10 @@ test: setup system-deps
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 ## make test-fast: unit and integration tests, without the slow whole-pipeline runs, the UI server, the
-## PostgreSQL warehouse, the reliability suite, the fuzzer or the benchmark.
+## PostgreSQL warehouse, the reliability suite, the fuzzer or the benchmark; in TEST_WORKERS processes, as make test.
 .PHONY: test-fast
 test-fast: setup
-	$(BIN)/python -m pytest -m "(unit or integration) and not slow"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "(unit or integration) and not slow"
 
 ## make docs: dbt's documentation site (models, columns, tests, lineage, and the ML team's assets as
 ## exposures) into analytics_dbt/target/, with the catalog read from $WAREHOUSE_DIR/analytics.duckdb.
