@@ -147,8 +147,10 @@ class RawFile:
         rows = [] if self.problem == "header_only" else self.rows
         if self.fmt == "csv":
             end = b"\r\n" if self.crlf else b"\n"
-            records = [
-                ",".join(map(csv_field, fields)).encode("utf-8", "surrogatepass")
+            # (the malformed kind or None, the record's bytes): the kind travels beside the record, never inside
+            # it, since a hostile value may hold any byte.
+            records: list[tuple[str | None, bytes]] = [
+                (None, ",".join(map(csv_field, fields)).encode("utf-8", "surrogatepass"))
                 for fields in [
                     columns,
                     *(["" if row.get(c) is None else str(row.get(c)) for c in columns] for row in rows),
@@ -160,14 +162,11 @@ class RawFile:
             placed = sorted(self.malformed if rows else [], key=lambda m: (-m[1], m[0] != "quote_never_closed"))
             for kind, before in placed:
                 make = MALFORMED_LINES[kind][0]
-                records.insert(
-                    1 + before, b"\0" + kind.encode() + b"\0" + make([str(i + 1) for i in range(len(columns))])
-                )
+                records.insert(1 + before, (kind, make([str(i + 1) for i in range(len(columns))])))
             text, line, self.malformed_at = b"", 1, []
-            for record in records:
-                if record.startswith(b"\0"):
-                    kind, record = record[1:].split(b"\0", 1)
-                    self.malformed_at.append((line, MALFORMED_LINES[kind.decode()][1]))
+            for kind, record in records:
+                if kind is not None:
+                    self.malformed_at.append((line, MALFORMED_LINES[kind][1]))
                 text += record + end
                 line += record.count(b"\n") + 1
             path.write_bytes(("\ufeff" if self.bom else "").encode() + text)
