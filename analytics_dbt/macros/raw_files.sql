@@ -301,13 +301,22 @@
 
 {% macro expose_batches(table_name, files, facts, columns, optional) -%}
     {#- raw.<table>: every line of every batch file (read_landing_files), with `batch` (the file's name) and
-        `batch_fingerprint` (warehouse_paths.landing_fingerprint: size and modification time in µs). -#}
+        `batch_fingerprint` (warehouse_paths.landing_fingerprint: size and modification time in µs).
+        Both are computed on the listing, one row per file, not on every line: a filter on `batch` is then
+        a filter of the listing, and the join hands the file scan only the files it keeps (docs/benchmarks.md,
+        "Issue 23"). -#}
     {%- set has = [] -%}
     {%- for column in optional -%}{%- do has.append("has_" ~ column) -%}{%- endfor %}
     create or replace view raw.{{ table_name }} as
         select lines.{{ (columns + has + ["file_line", "line_text", "read_problem"]) | join(", lines.") }},
-            parse_filename(lines.file) as batch,
-            cast(listing.size as varchar) || ':' || cast(epoch_us(listing.last_modified) as varchar) as batch_fingerprint
+            listing.batch,
+            listing.batch_fingerprint
         from ({{ read_landing_files(files, facts, columns, optional) }}) as lines
-        inner join read_blob({{ sql_string_list(files) }}) as listing on lines.file = listing.filename;
+        inner join (
+            select
+                filename as landed_file,
+                parse_filename(filename) as batch,
+                cast(size as varchar) || ':' || cast(epoch_us(last_modified) as varchar) as batch_fingerprint
+            from read_blob({{ sql_string_list(files) }})
+        ) as listing on lines.file = listing.landed_file;
 {%- endmacro %}

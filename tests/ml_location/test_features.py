@@ -15,7 +15,6 @@ from ml_location.features import (
     NoActivity,
     customer_feature_snapshots,
     product_feature_panel,
-    score_1_to_5,
 )
 from ml_location.models import NotTrained, Trained, churn_rule, train_churn_model, train_demand_model
 from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
@@ -34,7 +33,7 @@ def snapshots(customers: pd.DataFrame, activity: pd.DataFrame, window: int = 3) 
     con = duckdb.connect()
     con.register(CUSTOMER_ORDER_SUMMARY.name, customers)
     con.register(CUSTOMER_MONTHLY_ACTIVITY.name, activity)
-    return customer_feature_snapshots(con, window)
+    return customer_feature_snapshots(con, window).to_pandas()
 
 
 ACTIVITY = monthly(
@@ -79,16 +78,53 @@ def test_no_order_history_says_so():
         snapshots(CUSTOMERS, ACTIVITY.iloc[:0])
 
 
+def expected_rfm(features: pd.DataFrame) -> pd.Series:
+    """The RFM score by its definition, independently of the SQL: per snapshot, each of recency (lower is
+    better), orders and revenue (of customers with orders) scored ceil(5 * pandas' average percentile rank),
+    1 when missing."""
+
+    def score(values: pd.Series) -> pd.Series:
+        ranks = values.groupby(features["snapshot"]).rank(pct=True, method="average")
+        return np.ceil(ranks * 5).clip(1, 5).fillna(1).astype("int64")
+
+    with_orders = features["orders"].where(features["orders"] > 0)
+    return (
+        score(-features["recency_months"]) + score(with_orders) + score(features["revenue"].where(with_orders.notna()))
+    )
+
+
+def test_rfm_scores_are_average_percentile_ranks_per_snapshot():
+    """Many ties (a few order counts and revenues), a skewed revenue, customers without orders."""
+    rng = np.random.default_rng(7)
+    ids = range(1, 301)
+    customers = pd.DataFrame({"customer_id": ids, "tier": ["basic"] * 300})
+    months = pd.date_range("2023-01-01", "2024-06-01", freq="MS")
+    rows = [
+        (c, month, int(rng.integers(1, 4)), float(rng.choice([10.0, 25.5, 99.99, 10_000.0], p=[0.4, 0.3, 0.29, 0.01])))
+        for c in ids
+        if c % 10  # every tenth customer never orders
+        for month in rng.choice(months, size=int(rng.integers(1, 6)), replace=False)
+    ]
+    features = snapshots(customers, monthly(rows))
+    assert features["rfm_score"].tolist() == expected_rfm(features).tolist()
+    assert features["rfm_score"].nunique() > 5  # the case is not degenerate
+
+
 @pytest.mark.parametrize(
-    "values", [[5.0], [1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 1000.0], [None, 2.0, 3.0]], ids=["one", "tied", "skewed", "nan"]
+    ("activity", "expected"),
+    [
+        ([(1, "2024-01-01", 1, 5.0)], {1: 15}),  # one customer: the top of every rank
+        ([(c, "2024-01-01", 1, 5.0) for c in (1, 2, 3)], {1: 12, 2: 12, 3: 12}),  # all tied: rank 2 of 3 each
+        # skewed revenue and lower recency better: 1 month ago scores 5, 12 months ago 3 (ranks 1 and 1.5 of 2)
+        ([(1, "2024-12-01", 1, 5.0), (2, "2024-01-01", 1, 1_000_000.0)], {1: 5 + 4 + 3, 2: 3 + 4 + 5}),
+    ],
+    ids=["one", "tied", "skewed-and-recency"],
 )
-def test_rfm_scores_work_on_tiny_and_skewed_data(values):
-    scores = score_1_to_5(pd.Series(values, dtype="float64"))
-    assert scores.between(1, 5).all() and len(scores) == len(values)
-
-
-def test_rfm_ranks_lower_recency_higher():
-    assert list(score_1_to_5(pd.Series([1.0, 12.0]), higher_is_better=False)) == [5, 3]
+def test_rfm_scores_on_tiny_tied_and_skewed_data(activity, expected):
+    customers = pd.DataFrame({"customer_id": sorted(expected), "tier": ["basic"] * len(expected)})
+    features = snapshots(customers, monthly(activity), window=1)
+    scoring = features[features["snapshot"] == "scoring"].set_index("customer_id")
+    assert scoring["rfm_score"].to_dict() == expected
 
 
 def test_a_model_that_cannot_be_trained_says_so():

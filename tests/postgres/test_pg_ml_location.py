@@ -48,9 +48,9 @@ def test_features_computed_on_the_server_read_equal_those_on_duckdb(built):
     duck, pg = built
     models = (CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY)
     with AnalyticsWarehouse(warehouse_dir=str(duck.root)).views(*models) as con:
-        expected = customer_feature_snapshots(con, 3)
+        expected = customer_feature_snapshots(con, 3).to_pandas()
     with AnalyticsWarehouse(warehouse_dir=str(duck.root), postgres_url=pg.ml_url).views(*models) as con:
-        found = customer_feature_snapshots(con, 3)
+        found = customer_feature_snapshots(con, 3).to_pandas()
     pd.testing.assert_frame_equal(sorted_frame(found), sorted_frame(expected))
 
 

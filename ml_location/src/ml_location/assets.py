@@ -23,6 +23,7 @@ from ml_location.features import (
     PRODUCT_FEATURES,
     customer_feature_snapshots,
     product_feature_panel,
+    snapshot_rows,
 )
 from ml_location.ml_warehouse import LATEST_OF, ML_WAREHOUSE_POOL, MlWarehouse
 from ml_location.model_quality import MODEL_METRICS, beats_baseline, check_specs, comparison_table, no_regression
@@ -102,10 +103,10 @@ def customer_features(context: dg.AssetExecutionContext, analytics: AnalyticsWar
     last N months of the data, labelled `churned` = no order in those N months; N is the resource `churn`'s
     months_without_order) and `scoring` (as of the end of the data)."""
     with analytics.views(CUSTOMER_ORDER_SUMMARY, CUSTOMER_MONTHLY_ACTIVITY) as con:
-        features = customer_feature_snapshots(con, churn.months_without_order)
+        features = customer_feature_snapshots(con, churn.months_without_order)  # an Arrow table
         [(customers,)] = con.execute(f"select count(*) from {quoted(CUSTOMER_ORDER_SUMMARY.name)}").fetchall()
-    training = features[features["snapshot"] == "training"]
-    scoring = features[features["snapshot"] == "scoring"]
+    training, scoring = snapshot_rows(features)
+    training_as_of = pc.max(training["as_of"]).as_py()
     always = ["customer_id", "snapshot", "as_of"]
     checks = [
         keys_unique(features, CUSTOMER_FEATURES_CONTRACT.keys),
@@ -127,11 +128,11 @@ def customer_features(context: dg.AssetExecutionContext, analytics: AnalyticsWar
         metadata={
             **column_lineage(context.asset_key),
             "churn_months_without_order": churn.months_without_order,
-            "training_as_of": str(training["as_of"].max().date()) if len(training) else "none",
+            "training_as_of": str(training_as_of.date()) if training_as_of else "none",
             "training_customers": len(training),
-            "churned_customers": int(training["churned"].astype(bool).sum()),
+            "churned_customers": pc.sum(training["churned"]).as_py() or 0,
             "scoring_customers": len(scoring),
-            "churn_rate": round(float(training["churned"].astype(float).mean()), 4) if len(training) else 0.0,
+            "churn_rate": round(pc.mean(training["churned"]).as_py(), 4) if len(training) else 0.0,
         },
         check_results=checks,
     )

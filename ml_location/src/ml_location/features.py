@@ -9,6 +9,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ml_location.duckdb_files import quoted
 from ml_location.upstream import CUSTOMER_MONTHLY_ACTIVITY, CUSTOMER_ORDER_SUMMARY
@@ -85,102 +86,188 @@ def has_activity(latest, what: str) -> int:
     return int(latest)
 
 
-def score_1_to_5(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
-    """Quintile-like scores from percentile ranks: ties share a score, and it works on one row or on
-    heavily skewed data, where quantile bins would collapse. Missing values score 1."""
-    ranks = (values if higher_is_better else -values).rank(pct=True, method="average")
-    return np.ceil(ranks * 5).clip(1, 5).fillna(1).astype("int64")
+# The RFM scores, each of 1-5 from a value's percentile rank among the non-null values of its snapshot:
+# {score: (the value, as SQL over the features, whether a higher value is better)}.
+RFM = {
+    "recency": ("recency_months", False),
+    "frequency": ("nullif(orders, 0)", True),
+    "monetary": ("case when orders > 0 then revenue end", True),
+}
 
 
-# The per-customer aggregates, as of month $as_of (a month_number), in DuckDB: it reads the monthly
-# activity where it lies (in the read-only warehouse connection) and hands pandas one row per customer,
-# instead of every customer-month (docs/benchmarks.md has the sizes). Months from $as_of on count only for
-# the label.
-CUSTOMER_HISTORY_SQL = f"""
+def percentile_ranks(score: str) -> str:
+    """SQL, the CTE <score>_ranks: per snapshot and distinct non-null value of the score's value, its
+    percentile rank as pandas' rank(pct=True, method="average") gives it (ties share the average of their
+    ranks: the values before them plus (ties + 1) / 2, over the non-null values). Ranked by distinct value,
+    not by row: a handful of recency months or order counts instead of millions of customers."""
+    value, higher_is_better = RFM[score]
+    order = "" if higher_is_better else " desc"
+    return f"""{score}_ranks as (
+    select
+        ranked_snapshot,
+        ranked_value,
+        (sum(ties) over (partition by ranked_snapshot order by ranked_value{order} rows unbounded preceding)
+            - (ties - 1) / 2) / sum(ties) over (partition by ranked_snapshot) as percentile
+    from (
+        select snapshot as ranked_snapshot, {value} as ranked_value, count(*) as ties
+        from features
+        where {value} is not null
+        group by ranked_snapshot, ranked_value
+    )
+)"""
+
+
+def score_1_to_5(score: str) -> tuple[str, str]:
+    """SQL over the features: (the join of <score>_ranks, the score: ceil(5 * percentile rank)). Ties share a
+    score, and it works on one row or on heavily skewed data, where quantile bins would collapse. A missing
+    value scores 1."""
+    value, _ = RFM[score]
+    ranks = f"{score}_ranks"
+    join = f"left join {ranks} on snapshot = {ranks}.ranked_snapshot and {value} = {ranks}.ranked_value"
+    return join, f"coalesce(least(greatest(ceil({ranks}.percentile * 5), 1), 5), 1)"
+
+
+# Each aggregate of a customer's months before the as-of month; {ago}: how many months before it (1 = the
+# month before). Months from the as-of month on count only for the label (ordered_from_as_of).
+HISTORY = {
+    "recency_months": "min({ago}) filter (where {ago} >= 1)",
+    "tenure_months": "max({ago}) filter (where {ago} >= 1)",
+    "active_months": "count(*) filter (where {ago} >= 1)",
+    "orders": "sum(orders) filter (where {ago} >= 1)",
+    # Revenue in cents is exact as a DECIMAL: a sum of doubles depends on the order DuckDB's threads add them
+    # in, and a last-bit difference can move a customer across an RFM rank.
+    "revenue": "sum(revenue) filter (where {ago} >= 1)",
+    "orders_last_3m": "sum(orders) filter (where {ago} between 1 and 3)",
+    "orders_prev_3m": "sum(orders) filter (where {ago} between 4 and 6)",
+    "revenue_last_3m": "sum(revenue) filter (where {ago} between 1 and 3)",
+    "ordered_from_as_of": "count(*) filter (where {ago} <= 0) > 0",
+}
+# The snapshots: (their as-of month, how many months before it a month of activity is, which customers).
+# Training is as of the cutoff, for customers with an order before it; scoring as of the month after the
+# latest, $window months later, for every customer.
+SNAPSHOTS = {
+    "training": ("$cutoff", "before_cutoff", "where history.training_orders > 0"),
+    "scoring": ("$cutoff + $window", "before_cutoff + $window", ""),
+}
+
+
+def _snapshot(name: str) -> str:
+    as_of, _, where = SNAPSHOTS[name]
+    history = ",\n        ".join(f"history.{name}_{column} as {column}" for column in HISTORY)
+    return f"""
+    select
+        customers.customer_id,
+        customers.tier,
+        '{name}' as snapshot,
+        {as_of} as as_of,
+        {history}
+    from {quoted(CUSTOMER_ORDER_SUMMARY.name)} as customers
+    left join history on customers.customer_id = history.customer_id
+    {where}""".rstrip()
+
+
+_HISTORY_OF_BOTH = ",\n        ".join(
+    f"{aggregate.format(ago=f'({SNAPSHOTS[name][1]})')} as {name}_{column}"
+    for name in SNAPSHOTS
+    for column, aggregate in HISTORY.items()
+)
+_SNAPSHOT_ROWS = "\n    union all".join(_snapshot(name) for name in SNAPSHOTS)
+_RANKS = ",\n\n".join(percentile_ranks(score) for score in RFM)
+_SCORES = [score_1_to_5(score) for score in RFM]
+_RANK_JOINS = "\n    ".join(join for join, _ in _SCORES)
+_RFM_SCORE = "\n            + ".join(score for _, score in _SCORES)
+
+# Both snapshots in DuckDB, one statement: it reads the monthly activity where it lies (in the read-only
+# warehouse connection), aggregates it once for both as-of months and hands back the feature rows as Arrow
+# (docs/benchmarks.md has the sizes).
+CUSTOMER_SNAPSHOTS_SQL = f"""
 with activity as (
     select
         customer_id,
         orders,
-        revenue,
-        $as_of - {MONTH_NUMBER_SQL} as months_ago
+        cast(revenue as decimal(18, 2)) as revenue,
+        $cutoff - {MONTH_NUMBER_SQL} as before_cutoff
     from {quoted(CUSTOMER_MONTHLY_ACTIVITY.name)}
 ),
 
 history as (
     select
         customer_id,
-        min(months_ago) filter (where months_ago >= 1) as recency_months,
-        max(months_ago) filter (where months_ago >= 1) as tenure_months,
-        count(*) filter (where months_ago >= 1) as active_months,
-        sum(orders) filter (where months_ago >= 1) as orders,
-        -- Revenue in cents is exact as a DECIMAL: a sum of doubles depends on the order DuckDB's threads
-        -- add them in, and a last-bit difference can move a customer across an RFM rank.
-        sum(cast(revenue as decimal(18, 2))) filter (where months_ago >= 1) as revenue,
-        sum(orders) filter (where months_ago between 1 and 3) as orders_last_3m,
-        sum(orders) filter (where months_ago between 4 and 6) as orders_prev_3m,
-        sum(cast(revenue as decimal(18, 2))) filter (where months_ago between 1 and 3) as revenue_last_3m,
-        count(*) filter (where months_ago <= 0) > 0 as ordered_from_as_of
+        {_HISTORY_OF_BOTH}
     from activity
     group by customer_id
+),
+
+snapshots as ({_SNAPSHOT_ROWS}
+),
+
+features as (
+    select
+        customer_id,
+        snapshot,
+        as_of,
+        cast(recency_months as double) as recency_months,  -- null: no order before as_of
+        cast(tenure_months as double) as tenure_months,
+        coalesce(active_months, 0) as active_months,
+        cast(coalesce(orders, 0) as bigint) as orders,
+        cast(coalesce(revenue, 0) as double) as revenue,
+        cast(coalesce(orders_last_3m, 0) as bigint) as orders_last_3m,
+        cast(coalesce(orders_prev_3m, 0) as bigint) as orders_prev_3m,
+        cast(coalesce(revenue_last_3m, 0) as double) as revenue_last_3m,
+        coalesce(ordered_from_as_of, false) as ordered_from_as_of,
+        cast(coalesce(tier = 'premium', false) as bigint) as is_premium
+    from snapshots
+),
+
+{_RANKS},
+
+scored as (
+    select
+        features.*,
+        revenue / nullif(orders, 0) as avg_order_value,
+        (orders_last_3m - orders_prev_3m) / (orders_prev_3m + 1) as order_trend,
+        cast({_RFM_SCORE} as bigint) as rfm_score
+    from features
+    {_RANK_JOINS}
 )
 
 select
-    customers.customer_id,
-    customers.tier,
-    cast(history.recency_months as double) as recency_months,  -- null: no order before as_of
-    cast(history.tenure_months as double) as tenure_months,
-    coalesce(history.active_months, 0) as active_months,
-    cast(coalesce(history.orders, 0) as bigint) as orders,
-    cast(coalesce(history.revenue, 0) as double) as revenue,
-    cast(coalesce(history.orders_last_3m, 0) as bigint) as orders_last_3m,
-    cast(coalesce(history.orders_prev_3m, 0) as bigint) as orders_prev_3m,
-    cast(coalesce(history.revenue_last_3m, 0) as double) as revenue_last_3m,
-    coalesce(history.ordered_from_as_of, false) as ordered_from_as_of
-from {quoted(CUSTOMER_ORDER_SUMMARY.name)} as customers
-left join history on customers.customer_id = history.customer_id
-order by customers.customer_id  -- the same rows in the same order, whatever order the file holds them in
+    customer_id,
+    snapshot,
+    cast(date '1970-01-01' + to_months(as_of) as timestamp_s) as as_of,
+    {", ".join(CUSTOMER_FEATURES)},
+    case when snapshot = 'training' then not ordered_from_as_of end as {CHURN_LABEL},
+    cast($window as bigint) as {CHURN_WINDOW}
+from scored
+-- the same rows in the same order, whatever order the files hold them in
+order by snapshot = 'scoring', customer_id
 """
 
 
-def customer_features_as_of(con: duckdb.DuckDBPyConnection, as_of: int) -> pd.DataFrame:
-    """One row per customer of customer_order_summary, from the activity before month `as_of`, and
-    whether the customer ordered from `as_of` on (`ordered_from_as_of`, for the label only).
-    `con` exposes the public models by name (AnalyticsWarehouse.views, or registered frames in tests)."""
-    features = con.sql(CUSTOMER_HISTORY_SQL, params={"as_of": as_of}).to_arrow_table().to_pandas()
-    features["avg_order_value"] = features["revenue"] / features["orders"].where(features["orders"] > 0)
-    features["order_trend"] = (features["orders_last_3m"] - features["orders_prev_3m"]) / (
-        features["orders_prev_3m"] + 1
-    )
-    features["rfm_score"] = (
-        score_1_to_5(features["recency_months"], higher_is_better=False)
-        + score_1_to_5(features["orders"].where(features["orders"] > 0))
-        + score_1_to_5(features["revenue"].where(features["orders"] > 0))
-    )
-    features["is_premium"] = (features["tier"] == "premium").astype("int64")
-    features["as_of"] = month_start(as_of)
-    return features[["customer_id", "as_of", *CUSTOMER_FEATURES, "ordered_from_as_of"]]
-
-
-def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: int) -> pd.DataFrame:
-    """Two point-in-time snapshots of the same features, told apart by `snapshot`:
+def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: int) -> pa.Table:
+    """Two point-in-time snapshots of the same features, told apart by `snapshot`, one row per customer of
+    customer_order_summary in each (training: those with an order before the cutoff):
 
     - training: as of the cutoff (the first of the last `window_months` months of the data), for customers
       with orders before it, labelled `churned` = no order in those `window_months` months;
     - scoring: as of the month after the latest one, for every customer, unlabelled.
 
-    The mart is monthly, so a window is whole calendar months."""
+    Only the months before a snapshot's as-of month are used, so training cannot see what happened after the
+    cutoff. The mart is monthly, so a window is whole calendar months. The training rows come first (see
+    snapshot_rows), each snapshot's by customer_id. `con` exposes the public models by
+    name (AnalyticsWarehouse.views, or registered frames in tests)."""
     monthly = quoted(CUSTOMER_MONTHLY_ACTIVITY.name)
     [(latest,)] = con.execute(f"select max({MONTH_NUMBER_SQL}) from {monthly}").fetchall()
     latest = has_activity(latest, CUSTOMER_MONTHLY_ACTIVITY.name)
     cutoff = latest - window_months + 1
-    training = customer_features_as_of(con, cutoff)
-    training = training[training["orders"] > 0]
-    training[CHURN_LABEL] = (~training["ordered_from_as_of"]).astype("boolean")
-    scoring = customer_features_as_of(con, latest + 1)
-    scoring[CHURN_LABEL] = pd.array([pd.NA] * len(scoring), dtype="boolean")
-    snapshots = pd.concat([training.assign(snapshot="training"), scoring.assign(snapshot="scoring")], ignore_index=True)
-    snapshots[CHURN_WINDOW] = window_months
-    return snapshots[["customer_id", "snapshot", "as_of", *CUSTOMER_FEATURES, CHURN_LABEL, CHURN_WINDOW]]
+    return con.sql(CUSTOMER_SNAPSHOTS_SQL, params={"cutoff": cutoff, "window": window_months}).to_arrow_table()
+
+
+def snapshot_rows(features: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """(training rows, scoring rows) of customer_feature_snapshots' table: slices, not copies (a filter copied
+    every column of millions of rows), since its training rows come first."""
+    training = pc.sum(pc.equal(features["snapshot"], "training")).as_py() or 0
+    return features.slice(0, training), features.slice(training)
 
 
 def product_feature_panel(products: pd.DataFrame, monthly: pd.DataFrame) -> pa.Table:
