@@ -303,8 +303,8 @@
     {#- raw.<table>: every line of every batch file (read_landing_files), with `batch` (the file's name) and
         `batch_fingerprint` (warehouse_paths.landing_fingerprint: size and modification time in µs).
         Both are computed on the listing, one row per file, not on every line: a filter on `batch` is then
-        a filter of the listing, and the join hands the file scan only the files it keeps (docs/benchmarks.md,
-        "Issue 23"). -#}
+        a filter of the listing, and the join hands the file scan only the files it keeps
+        (docs/daily-batches.md, "Measured"). -#}
     {%- set has = [] -%}
     {%- for column in optional -%}{%- do has.append("has_" ~ column) -%}{%- endfor %}
     create or replace view raw.{{ table_name }} as

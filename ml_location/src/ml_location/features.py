@@ -86,7 +86,7 @@ def has_activity(latest, what: str) -> int:
     return int(latest)
 
 
-# The RFM scores, each of 1-5 from a value's percentile rank among the non-null values of its snapshot:
+# The RFM scores, each of 1-5 from a value's percentile rank among the non-null values of the snapshot:
 # {score: (the value, as SQL over the features, whether a higher value is better)}.
 RFM = {
     "recency": ("recency_months", False),
@@ -96,23 +96,22 @@ RFM = {
 
 
 def percentile_ranks(score: str) -> str:
-    """SQL, the CTE <score>_ranks: per snapshot and distinct non-null value of the score's value, its
-    percentile rank as pandas' rank(pct=True, method="average") gives it (ties share the average of their
-    ranks: the values before them plus (ties + 1) / 2, over the non-null values). Ranked by distinct value,
-    not by row: a handful of recency months or order counts instead of millions of customers."""
+    """SQL, the CTE <score>_ranks: per distinct non-null value of the score's value, its percentile rank as
+    pandas' rank(pct=True, method="average") gives it (ties share the average of their ranks: the values
+    before them plus (ties + 1) / 2, over the non-null values). Ranked by distinct value, not by row: a
+    handful of recency months or order counts instead of millions of customers."""
     value, higher_is_better = RFM[score]
     order = "" if higher_is_better else " desc"
     return f"""{score}_ranks as (
     select
-        ranked_snapshot,
         ranked_value,
-        (sum(ties) over (partition by ranked_snapshot order by ranked_value{order} rows unbounded preceding)
-            - (ties - 1) / 2) / sum(ties) over (partition by ranked_snapshot) as percentile
+        (sum(ties) over (order by ranked_value{order} rows unbounded preceding) - (ties - 1) / 2)
+        / sum(ties) over () as percentile
     from (
-        select snapshot as ranked_snapshot, {value} as ranked_value, count(*) as ties
+        select {value} as ranked_value, count(*) as ties
         from features
         where {value} is not null
-        group by ranked_snapshot, ranked_value
+        group by ranked_value
     )
 )"""
 
@@ -123,7 +122,7 @@ def score_1_to_5(score: str) -> tuple[str, str]:
     value scores 1."""
     value, _ = RFM[score]
     ranks = f"{score}_ranks"
-    join = f"left join {ranks} on snapshot = {ranks}.ranked_snapshot and {value} = {ranks}.ranked_value"
+    join = f"left join {ranks} on {value} = {ranks}.ranked_value"
     return join, f"coalesce(least(greatest(ceil({ranks}.percentile * 5), 1), 5), 1)"
 
 
@@ -142,45 +141,24 @@ HISTORY = {
     "revenue_last_3m": "sum(revenue) filter (where {ago} between 1 and 3)",
     "ordered_from_as_of": "count(*) filter (where {ago} <= 0) > 0",
 }
-# The snapshots: (their as-of month, how many months before it a month of activity is, which customers).
-# Training is as of the cutoff, for customers with an order before it; scoring as of the month after the
-# latest, $window months later, for every customer.
+# The snapshots: (their as-of month, how many months before it a month of activity is, which customers,
+# the label). Training is as of the cutoff, for customers with an order before it, labelled; scoring as of
+# the month after the latest, $window months later, for every customer.
 SNAPSHOTS = {
-    "training": ("$cutoff", "before_cutoff", "where history.training_orders > 0"),
-    "scoring": ("$cutoff + $window", "before_cutoff + $window", ""),
+    "training": ("$cutoff", "before_cutoff", "where history.training_orders > 0", "not ordered_from_as_of"),
+    "scoring": ("$cutoff + $window", "before_cutoff + $window", "", "cast(null as boolean)"),
 }
+HISTORY_TABLE = "customer_history"  # a temporary table of the reading connection
 
-
-def _snapshot(name: str) -> str:
-    as_of, _, where = SNAPSHOTS[name]
-    history = ",\n        ".join(f"history.{name}_{column} as {column}" for column in HISTORY)
-    return f"""
-    select
-        customers.customer_id,
-        customers.tier,
-        '{name}' as snapshot,
-        {as_of} as as_of,
-        {history}
-    from {quoted(CUSTOMER_ORDER_SUMMARY.name)} as customers
-    left join history on customers.customer_id = history.customer_id
-    {where}""".rstrip()
-
-
+# Per customer, the aggregates of both snapshots, in one pass over the monthly activity, in DuckDB: it reads
+# the activity where it lies (in the read-only warehouse connection) and keeps one row per customer.
 _HISTORY_OF_BOTH = ",\n        ".join(
     f"{aggregate.format(ago=f'({SNAPSHOTS[name][1]})')} as {name}_{column}"
     for name in SNAPSHOTS
     for column, aggregate in HISTORY.items()
 )
-_SNAPSHOT_ROWS = "\n    union all".join(_snapshot(name) for name in SNAPSHOTS)
-_RANKS = ",\n\n".join(percentile_ranks(score) for score in RFM)
-_SCORES = [score_1_to_5(score) for score in RFM]
-_RANK_JOINS = "\n    ".join(join for join, _ in _SCORES)
-_RFM_SCORE = "\n            + ".join(score for _, score in _SCORES)
-
-# Both snapshots in DuckDB, one statement: it reads the monthly activity where it lies (in the read-only
-# warehouse connection), aggregates it once for both as-of months and hands back the feature rows as Arrow
-# (docs/benchmarks.md has the sizes).
-CUSTOMER_SNAPSHOTS_SQL = f"""
+CUSTOMER_HISTORY_SQL = f"""
+create temp table {HISTORY_TABLE} as
 with activity as (
     select
         customer_id,
@@ -188,24 +166,38 @@ with activity as (
         cast(revenue as decimal(18, 2)) as revenue,
         $cutoff - {MONTH_NUMBER_SQL} as before_cutoff
     from {quoted(CUSTOMER_MONTHLY_ACTIVITY.name)}
-),
+)
 
-history as (
+select
+    customer_id,
+    {_HISTORY_OF_BOTH}
+from activity
+group by customer_id
+"""
+
+
+def snapshot_sql(name: str) -> str:
+    """SQL: the feature rows of snapshot `name`, from the customers and their history."""
+    as_of, _, where, label = SNAPSHOTS[name]
+    history = ",\n        ".join(f"history.{name}_{column} as {column}" for column in HISTORY)
+    scores = [score_1_to_5(score) for score in RFM]
+    ranks = ",\n\n".join(percentile_ranks(score) for score in RFM)
+    rank_joins = "\n    ".join(join for join, _ in scores)
+    rfm_score = "\n            + ".join(score for _, score in scores)
+    return f"""
+with snapshot as (
     select
-        customer_id,
-        {_HISTORY_OF_BOTH}
-    from activity
-    group by customer_id
-),
-
-snapshots as ({_SNAPSHOT_ROWS}
+        customers.customer_id,
+        customers.tier,
+        {history}
+    from {quoted(CUSTOMER_ORDER_SUMMARY.name)} as customers
+    left join {HISTORY_TABLE} as history on customers.customer_id = history.customer_id
+    {where}
 ),
 
 features as (
     select
         customer_id,
-        snapshot,
-        as_of,
         cast(recency_months as double) as recency_months,  -- null: no order before as_of
         cast(tenure_months as double) as tenure_months,
         coalesce(active_months, 0) as active_months,
@@ -216,32 +208,33 @@ features as (
         cast(coalesce(revenue_last_3m, 0) as double) as revenue_last_3m,
         coalesce(ordered_from_as_of, false) as ordered_from_as_of,
         cast(coalesce(tier = 'premium', false) as bigint) as is_premium
-    from snapshots
+    from snapshot
 ),
 
-{_RANKS},
+{ranks},
 
 scored as (
     select
         features.*,
         revenue / nullif(orders, 0) as avg_order_value,
         (orders_last_3m - orders_prev_3m) / (orders_prev_3m + 1) as order_trend,
-        cast({_RFM_SCORE} as bigint) as rfm_score
+        cast({rfm_score} as bigint) as rfm_score
     from features
-    {_RANK_JOINS}
+    {rank_joins}
 )
 
 select
     customer_id,
-    snapshot,
-    cast(date '1970-01-01' + to_months(as_of) as timestamp_s) as as_of,
+    '{name}' as snapshot,
+    cast(date '1970-01-01' + to_months({as_of}) as timestamp_s) as as_of,
     {", ".join(CUSTOMER_FEATURES)},
-    case when snapshot = 'training' then not ordered_from_as_of end as {CHURN_LABEL},
+    {label} as {CHURN_LABEL},
     cast($window as bigint) as {CHURN_WINDOW}
 from scored
--- the same rows in the same order, whatever order the files hold them in
-order by snapshot = 'scoring', customer_id
 """
+
+
+SNAPSHOT_SQL = {name: snapshot_sql(name) for name in SNAPSHOTS}
 
 
 def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: int) -> pa.Table:
@@ -254,13 +247,21 @@ def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: in
 
     Only the months before a snapshot's as-of month are used, so training cannot see what happened after the
     cutoff. The mart is monthly, so a window is whole calendar months. The training rows come first (see
-    snapshot_rows), each snapshot's by customer_id. `con` exposes the public models by
-    name (AnalyticsWarehouse.views, or registered frames in tests)."""
+    snapshot_rows). `con` exposes the public models by name (AnalyticsWarehouse.views, or registered frames
+    in tests).
+
+    In DuckDB, as Arrow: the activity is aggregated once for both snapshots, then each snapshot is a query of
+    one row per customer (one statement of both held the aggregate's, the ranks' and the result's memory at
+    once; docs/benchmarks.md)."""
     monthly = quoted(CUSTOMER_MONTHLY_ACTIVITY.name)
     [(latest,)] = con.execute(f"select max({MONTH_NUMBER_SQL}) from {monthly}").fetchall()
     latest = has_activity(latest, CUSTOMER_MONTHLY_ACTIVITY.name)
-    cutoff = latest - window_months + 1
-    return con.sql(CUSTOMER_SNAPSHOTS_SQL, params={"cutoff": cutoff, "window": window_months}).to_arrow_table()
+    params = {"cutoff": latest - window_months + 1, "window": window_months}
+    con.execute(CUSTOMER_HISTORY_SQL, params)
+    try:
+        return pa.concat_tables(con.sql(SNAPSHOT_SQL[name], params=params).to_arrow_table() for name in SNAPSHOTS)
+    finally:
+        con.execute(f"drop table {HISTORY_TABLE}")
 
 
 def snapshot_rows(features: pa.Table) -> tuple[pa.Table, pa.Table]:
