@@ -231,7 +231,7 @@ select
     {label} as {CHURN_LABEL},
     cast($window as bigint) as {CHURN_WINDOW}
 from scored
-order by customer_id  -- ml.duckdb replaces the table faster so (docs/benchmarks.md, "Daily update")
+order by customer_id  -- ml.duckdb replaces the table faster so (docs/daily-batches.md, "Measured")
 """
 
 
@@ -253,7 +253,7 @@ def customer_feature_snapshots(con: duckdb.DuckDBPyConnection, window_months: in
 
     In DuckDB, as Arrow: the activity is aggregated once for both snapshots, then each snapshot is a query of
     one row per customer (one statement of both held the aggregate's, the ranks' and the result's memory at
-    once; docs/benchmarks.md)."""
+    once; docs/daily-batches.md, "Measured")."""
     monthly = quoted(CUSTOMER_MONTHLY_ACTIVITY.name)
     [(latest,)] = con.execute(f"select max({MONTH_NUMBER_SQL}) from {monthly}").fetchall()
     latest = has_activity(latest, CUSTOMER_MONTHLY_ACTIVITY.name)
