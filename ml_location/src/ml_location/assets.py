@@ -94,7 +94,7 @@ CUSTOMER_FEATURES_CONTRACT = OutputContract(
 @ml_asset(
     deps=[CUSTOMER_ORDER_SUMMARY.key, CUSTOMER_MONTHLY_ACTIVITY.key],
     group_name="ml_features",
-    kinds={"pandas", "duckdb"},
+    kinds={"duckdb"},  # computed in DuckDB, handed on as Arrow
     check_specs=CUSTOMER_FEATURES_CONTRACT.specs("customer_features"),
     metadata={COLUMN_SCHEMA: CUSTOMER_FEATURES_SCHEMA},
 )
